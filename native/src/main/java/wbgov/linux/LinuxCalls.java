@@ -82,6 +82,12 @@ public final class LinuxCalls {
         return r >= 0 ? r : -Native.getLastError();
     }
 
+    /** {@code lseek(fd, 0, SEEK_END)}: the size of a file or block device, or negative errno. */
+    public static long seekEnd(int fd) {
+        long r = Libc.lseek(fd, 0, 2);
+        return r >= 0 ? r : -Native.getLastError();
+    }
+
     /** An anonymous memory-backed file ({@code memfd_create}), close-on-exec. */
     public static int memfdCreate(String name) throws LinuxException {
         int fd = Libc.memfd_create(name, Libc.MFD_CLOEXEC);

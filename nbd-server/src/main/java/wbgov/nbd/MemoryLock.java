@@ -1,0 +1,39 @@
+package wbgov.nbd;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wbgov.linux.LinuxCalls;
+import wbgov.linux.LinuxException;
+
+/**
+ * Locks the server's memory: {@code mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)}.
+ *
+ * <p>A server that this machine writes back through must never wait for a page-in of its own
+ * code or heap while memory is short: that page-in may need the very write-back it serves. The
+ * launcher gives the JVM a fixed, pre-touched heap ({@code -Xms = -Xmx, -XX:+AlwaysPreTouch})
+ * and the export's buffer pool is touched when it is built, so with MCL_ONFAULT everything the
+ * server will use is already resident and locked, while untouched reservations (class data
+ * never loaded, thread stacks' guard areas) do not cost RAM.
+ */
+public final class MemoryLock {
+    private static final Logger LOG = LoggerFactory.getLogger(MemoryLock.class);
+
+    private MemoryLock() {
+    }
+
+    /** Locks and logs the locked size (VmLck); returns it in bytes, or -1 when refused. */
+    public static long lockAll() {
+        try {
+            LinuxCalls.mlockall(true);
+            long locked = LinuxCalls.lockedBytes();
+            LOG.info("memory locked: mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT), VmLck {} MiB, VmRSS {} MiB",
+                    locked >> 20, LinuxCalls.residentBytes() >> 20);
+            return locked;
+        } catch (LinuxException e) {
+            LOG.warn("{}: memory stays unlocked; under memory pressure the server may be paged out while the "
+                    + "machine waits on it. Grant CAP_IPC_LOCK (systemd AmbientCapabilities=CAP_IPC_LOCK) or raise "
+                    + "RLIMIT_MEMLOCK (LimitMEMLOCK=infinity).", e.getMessage());
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package wbgov.nbd.control;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wbgov.nbd.Export;
+
+/**
+ * The control socket of a server running alone ({@code wbgov serve --control PATH}): a Unix
+ * socket, mode 0600 (only its owner may steer the server), one text command per connection,
+ * answered by {@link ControlCommands}. One thread; commands are rare and short.
+ */
+public final class ControlServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+    private static final int MAX_COMMAND_BYTES = 4096;
+
+    private final Path path;
+    private final ServerSocketChannel listener;
+    private final ControlCommands commands;
+    private final Thread thread;
+    private volatile boolean closed;
+
+    private ControlServer(Path path, ServerSocketChannel listener, List<Export> exports) {
+        this.path = path;
+        this.listener = listener;
+        this.commands = new ControlCommands(exports);
+        this.thread = new Thread(this::loop, "nbd-control");
+        thread.setDaemon(true);
+    }
+
+    public static ControlServer start(Path path, List<Export> exports) throws IOException {
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            if (((Integer) mode & 0170000) != 0140000) {
+                throw new IOException("control socket path " + path + " exists and is not a socket: refusing to replace it");
+            }
+            Files.delete(path);
+        }
+        ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            s.bind(UnixDomainSocketAddress.of(path), 8);
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            s.close();
+            throw new IOException("cannot create control socket " + path + ": " + e.getMessage(), e);
+        }
+        ControlServer c = new ControlServer(path, s, exports);
+        c.thread.start();
+        LOG.info("control socket on {} (mode 0600): wbgov ctl {} get|set KEY [VALUE]", path, path);
+        return c;
+    }
+
+    private void loop() {
+        ByteBuffer in = ByteBuffer.allocate(MAX_COMMAND_BYTES);
+        while (!closed) {
+            try (SocketChannel c = listener.accept()) {
+                in.clear();
+                while (in.hasRemaining()) {
+                    int n = c.read(in);
+                    if (n < 0 || (in.position() > 0 && in.get(in.position() - 1) == '\n')) {
+                        break;
+                    }
+                }
+                String line = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8).trim();
+                String answer = commands.execute(line);
+                ByteBuffer out = ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8));
+                while (out.hasRemaining()) {
+                    c.write(out);
+                }
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.debug("control connection: {}", e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+}
