@@ -1,0 +1,146 @@
+package wbgov.governor.estimate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+class RateEstimatorTest {
+    private static final long MS = 1_000_000L;
+    private static final long MB = 1_000_000L;
+
+    private static RateEstimator tau(long tauMs) {
+        return RateEstimator.builder().tauNs(tauMs * MS).build();
+    }
+
+    @Test
+    void firstBusyIntervalSetsTheEstimateThenEwma() {
+        RateEstimator e = tau(1000);
+        assertFalse(e.update(0, 0, 5 * MB), "first sample only sets the base");
+        assertFalse(e.hasEstimate());
+        assertTrue(e.update(100 * MS, 1 * MB, 5 * MB));
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6);
+        assertTrue(e.update(300 * MS, 5 * MB, 5 * MB)); // 4 MB in 200 ms = 20 MB/s
+        double alpha = 1 - Math.exp(-0.2);
+        assertEquals(10e6 + alpha * 10e6, e.rateBytesPerSec(), 1e-6);
+        assertEquals(11.812692469220182e6, e.rateBytesPerSec(), 1e-3);
+        assertEquals(20e6, e.lastIntervalBytesPerSec(), 1e-6);
+    }
+
+    @Test
+    void idleKeepsTheLastGoodEstimate() {
+        RateEstimator e = tau(500);
+        e.update(0, 0, 1 * MB);
+        e.update(100 * MS, 1 * MB, 0); // drained everything: 10 MB/s, first estimate
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6);
+        for (int i = 2; i < 100; i++) {
+            assertFalse(e.update(i * 100 * MS, 1 * MB, 0));
+        }
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6);
+        assertEquals(0, e.stalledNs());
+    }
+
+    @Test
+    void partlyIdleIntervalsOnlyRaise() {
+        RateEstimator e = tau(500);
+        e.update(0, 0, 4 * MB);
+        e.update(100 * MS, 2 * MB, 2 * MB); // 20 MB/s
+        // device emptied its queue mid-interval: 1 MB in 100 ms is a lower bound, ignored
+        assertFalse(e.update(200 * MS, 3 * MB, 0));
+        assertEquals(20e6, e.rateBytesPerSec(), 1e-6);
+        // data arrived mid-interval and 3 MB completed: 30 MB/s raises it
+        assertTrue(e.update(300 * MS, 6 * MB, 0));
+        assertEquals(20e6 + (1 - Math.exp(-0.2)) * 10e6, e.rateBytesPerSec(), 1e-6);
+    }
+
+    @Test
+    void stallDecaysToZeroAndIsTimed() {
+        RateEstimator e = tau(500);
+        e.update(0, 0, 8 * MB);
+        e.update(100 * MS, 1 * MB, 8 * MB);
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6);
+        for (int i = 2; i <= 11; i++) {
+            assertTrue(e.update(i * 100 * MS, 1 * MB, 8 * MB));
+        }
+        // ten 100 ms intervals of 0 at tau 500 ms: (e^-0.2)^10 = e^-2
+        assertEquals(10e6 * Math.exp(-2), e.rateBytesPerSec(), 1e-3);
+        assertEquals(1000 * MS, e.stalledNs());
+        e.update(1200 * MS, 2 * MB, 8 * MB);
+        assertEquals(0, e.stalledNs());
+    }
+
+    @Test
+    void counterResetRebasesAndKeepsEstimate() {
+        RateEstimator e = tau(500);
+        e.update(0, 100 * MB, 1 * MB);
+        e.update(100 * MS, 101 * MB, 1 * MB);
+        assertFalse(e.update(200 * MS, 0, 1 * MB));
+        assertEquals(1, e.counterResets());
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6);
+        e.update(300 * MS, 1 * MB, 1 * MB);
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6);
+    }
+
+    @Test
+    void samplesTooCloseAccumulate() {
+        RateEstimator e = RateEstimator.builder().tauNs(500 * MS).minIntervalNs(50 * MS).build();
+        e.update(0, 0, 1 * MB);
+        assertFalse(e.update(20 * MS, 1 * MB, 1 * MB));
+        assertTrue(e.update(100 * MS, 2 * MB, 1 * MB));
+        assertEquals(20e6, e.rateBytesPerSec(), 1e-6);
+        assertFalse(e.update(100 * MS, 3 * MB, 1 * MB), "same timestamp");
+    }
+
+    @Test
+    void burstyCompletionsAverageOut() {
+        RateEstimator e = tau(500);
+        long bytes = 0;
+        e.update(0, 0, 50 * MB);
+        double min = Double.MAX_VALUE;
+        double max = 0;
+        for (int i = 1; i <= 300; i++) {
+            bytes += (i % 4 == 0) ? 4 * MB : 0; // 4 MB every 400 ms: 10 MB/s mean
+            e.update(i * 100 * MS, bytes, 50 * MB);
+            if (i > 100) {
+                min = Math.min(min, e.rateBytesPerSec());
+                max = Math.max(max, e.rateBytesPerSec());
+            }
+        }
+        assertTrue(min > 7e6 && max < 16e6, "min " + min + " max " + max);
+        // time-averaged over a period it is unbiased
+        double sum = 0;
+        for (int i = 301; i <= 400; i++) {
+            bytes += (i % 4 == 0) ? 4 * MB : 0;
+            e.update(i * 100 * MS, bytes, 50 * MB);
+            sum += e.rateBytesPerSec();
+        }
+        assertEquals(10e6, sum / 100, 0.5e6);
+    }
+
+    @Test
+    void tenfoldSlowdownSeenWithinTwoAndAHalfSeconds() {
+        RateEstimator e = tau(500);
+        long bytes = 0;
+        e.update(0, 0, 100 * MB);
+        for (int i = 1; i <= 20; i++) {
+            bytes += 10 * MB / 10;
+            e.update(i * 100 * MS, bytes, 100 * MB);
+        }
+        assertEquals(10e6, e.rateBytesPerSec(), 1);
+        int ticks = 0;
+        while (e.rateBytesPerSec() > 1.2e6) {
+            bytes += MB / 10;
+            e.update((21 + ticks) * 100 * MS, bytes, 100 * MB);
+            ticks++;
+        }
+        assertTrue(ticks <= 25, "took " + ticks + " ticks");
+    }
+
+    @Test
+    void builderChecksRanges() {
+        assertThrows(IllegalArgumentException.class, () -> RateEstimator.builder().tauNs(0));
+        assertThrows(IllegalArgumentException.class, () -> RateEstimator.builder().minIntervalNs(0));
+    }
+}
