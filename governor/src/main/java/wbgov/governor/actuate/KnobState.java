@@ -1,0 +1,23 @@
+package wbgov.governor.actuate;
+
+/**
+ * What the kernel keeps for a bdi, read back after every write: the governor uses these, not
+ * what it asked for (byte knobs are stored as a ratio of the global dirty threshold).
+ *
+ * @param maxBytes max_bytes now (-1 where the kernel has no byte knobs: derived from the ratio
+ *     and the global threshold then)
+ * @param minBytes min_bytes now
+ * @param maxRatioPpm max_ratio_fine (parts per million), or max_ratio × 10 000
+ * @param minRatioPpm min_ratio_fine, or min_ratio × 10 000
+ * @param strict strict_limit
+ * @param globalThreshBytes the global dirty threshold when read (nr_dirty_threshold × page)
+ * @param byteKnobs whether the kernel has max_bytes/min_bytes (6.2+)
+ */
+public record KnobState(long maxBytes, long minBytes, long maxRatioPpm, long minRatioPpm, boolean strict,
+        long globalThreshBytes, boolean byteKnobs) {
+
+    /** One ppm of the global threshold: the granularity of every byte knob, bytes (≥ 1). */
+    public long quantumBytes() {
+        return Math.max(1, (globalThreshBytes + 999_999) / 1_000_000);
+    }
+}
