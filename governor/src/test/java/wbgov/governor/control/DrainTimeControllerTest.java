@@ -1,0 +1,127 @@
+package wbgov.governor.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static wbgov.governor.control.PlantModel.MIB;
+import static wbgov.governor.control.PlantModel.MS;
+
+import org.junit.jupiter.api.Test;
+import wbgov.governor.policy.Policy;
+import wbgov.governor.sample.BdiSample;
+
+/** Hand-made samples with exact expected values (STYLE.md §1). */
+class DrainTimeControllerTest {
+    private static BdiSample sample(long timeMs, long dirtyBytes, long writebackBytes, long writtenBytes) {
+        BdiSample s = new BdiSample();
+        s.timeNs = timeMs * MS;
+        s.dirtyBytes = dirtyBytes;
+        s.writebackBytes = writebackBytes;
+        s.writtenBytes = writtenBytes;
+        return s;
+    }
+
+    private static DrainTimeController.Builder base() {
+        return DrainTimeController.builder().drainTargetNs(2_000 * MS).floorBytes(2 * MIB).ceilingBytes(256 * MIB)
+                .initialBytes(4 * MIB).strict(true).rateTauNs(1_000 * MS).riseHoldNs(0);
+    }
+
+    @Test
+    void initialBeforeAnyMeasurement() {
+        DrainTimeController c = base().build();
+        assertEquals(4 * MIB, c.allowanceBytes());
+        Decision d = c.update(sample(0, 3 * MIB, MIB, 0));
+        assertFalse(d.changed);
+        assertEquals(Decision.Reason.HOLD, d.reason);
+        assertEquals(4 * MIB, d.newBytes);
+        assertEquals(4 * MIB, d.targetBytes);
+    }
+
+    @Test
+    void risesInStepsThenDropsAtOnce() {
+        DrainTimeController c = base().build();
+        c.update(sample(0, 3 * MIB, MIB, 0));
+        // 1 MiB in 100 ms: 10 MiB/s; target 10 MiB/s × 2 s = 20 MiB; one rise is at most ×4
+        Decision d = c.update(sample(100, 3 * MIB, MIB, MIB));
+        assertTrue(d.changed);
+        assertEquals(Decision.Reason.FASTER, d.reason);
+        assertEquals(4 * MIB, d.oldBytes);
+        assertEquals(16 * MIB, d.newBytes);
+        assertEquals(20 * MIB, d.targetBytes);
+        assertEquals(10.0 * MIB, d.rateBytesPerSec, 1e-6);
+        assertEquals(0.4, d.drainSeconds, 1e-12);
+        d = c.update(sample(200, 3 * MIB, MIB, 2 * MIB));
+        assertEquals(20 * MIB, d.newBytes);
+        // within the band: no write
+        d = c.update(sample(300, 3 * MIB, MIB, 3 * MIB));
+        assertFalse(d.changed);
+        assertEquals(20 * MIB, c.allowanceBytes());
+        // nothing completes in 100 ms while 4 MiB are held: rate 10·e^-0.1 MiB/s
+        d = c.update(sample(400, 3 * MIB, MIB, 3 * MIB));
+        assertFalse(d.changed, "18.1 MiB is within 10 % of 20 MiB");
+        d = c.update(sample(500, 3 * MIB, MIB, 3 * MIB));
+        double rate = 10.0 * MIB * Math.exp(-0.2);
+        assertTrue(d.changed);
+        assertEquals(Decision.Reason.SLOWER, d.reason);
+        assertEquals((long) (rate * 2), d.newBytes);
+        assertEquals(17_170_028L, d.newBytes);
+        assertEquals("20M → 16.4M, completions slowed (rate 8.2M/s, held 4M, drain 0.49s, target 16.4M)",
+                d.toString());
+    }
+
+    @Test
+    void riseWaitsForRiseHold() {
+        DrainTimeController c = base().riseHoldNs(1_000 * MS).build();
+        c.update(sample(0, 3 * MIB, MIB, 0));
+        for (int i = 1; i <= 10; i++) {
+            Decision d = c.update(sample(i * 100, 3 * MIB, MIB, i * MIB));
+            assertFalse(d.changed, "tick " + i);
+        }
+        Decision d = c.update(sample(1_100, 3 * MIB, MIB, 11 * MIB));
+        assertTrue(d.changed);
+        assertEquals(16 * MIB, d.newBytes);
+    }
+
+    @Test
+    void stallGoesToFloor() {
+        DrainTimeController c = base().build();
+        c.update(sample(0, 3 * MIB, MIB, 0));
+        c.update(sample(100, 3 * MIB, MIB, MIB));
+        c.update(sample(200, 3 * MIB, MIB, 2 * MIB));
+        assertEquals(20 * MIB, c.allowanceBytes());
+        Decision d = null;
+        int t = 200;
+        while (t < 5_000) {
+            t += 100;
+            d = c.update(sample(t, 3 * MIB, MIB, 2 * MIB));
+            if (d.reason == Decision.Reason.STALLED) {
+                break;
+            }
+        }
+        assertEquals(2_200, t, "2 s after the last completion");
+        assertEquals(2 * MIB, d.newBytes);
+        assertTrue(d.toString().contains("no completion while holding data: floor"), d.toString());
+    }
+
+    @Test
+    void fromPolicy() {
+        Policy p = Policy.builder("usb").drainTargetNs(3_000 * MS).floorBytes(3 * MIB).ceilingBytes(64 * MIB)
+                .initialBytes(5 * MIB).strict(true).build();
+        DrainTimeController c = DrainTimeController.builder(p).build();
+        assertEquals(5 * MIB, c.allowanceBytes());
+        assertEquals(3_000 * MS, c.drainTargetNs());
+        assertTrue(c.strict());
+    }
+
+    @Test
+    void builderChecksRanges() {
+        assertThrows(IllegalArgumentException.class, () -> DrainTimeController.builder().floorBytes(MIB));
+        assertThrows(IllegalArgumentException.class, () -> DrainTimeController.builder().drainTargetNs(0));
+        assertThrows(IllegalArgumentException.class, () -> DrainTimeController.builder().downBand(0.9));
+        assertThrows(IllegalArgumentException.class,
+                () -> DrainTimeController.builder().floorBytes(64 * MIB).ceilingBytes(32 * MIB).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> DrainTimeController.builder().initialBytes(512 * MIB).build());
+    }
+}
