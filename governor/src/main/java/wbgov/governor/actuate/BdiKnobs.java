@@ -117,7 +117,7 @@ public final class BdiKnobs implements KnobJournal.Restorer {
         long thresh = globalThreshBytes();
         long maxBytes = byteKnobs ? readLong(dir.resolve("max_bytes")) : fromPpm(maxPpm, thresh);
         long minBytes = byteKnobs ? readLong(dir.resolve("min_bytes")) : fromPpm(minPpm, thresh);
-        return new KnobState(maxBytes, minBytes, maxPpm, minPpm, strict, thresh, byteKnobs);
+        return new KnobState(maxBytes, minBytes, maxPpm, minPpm, strict, thresh, byteKnobs, pageSizeBytes);
     }
 
     /**
