@@ -82,4 +82,34 @@ class BdiKnobsFakeTest {
         KnobException e = assertThrows(KnobException.class, () -> k.apply("9:9", new KnobTarget(1 << 20, 0, true)));
         assertTrue(e.getMessage().contains("9:9"));
     }
+
+    @Test
+    void driftIsReportedBeyondQuantumAndOnePart64() {
+        KnobState kept = new KnobState(16_000_000, 0, 3368, 0, true, 5_000_000_000L, true, 4096);
+        // quantum: 5000 + 2 pages = 13192 bytes; 1/64 of 16 MB = 250 000 bytes
+        assertFalse(new BdiKnobs(root, root, 4096, journalOrNull()).drifted(kept, new KnobTarget(16_200_000, 0, true)));
+        assertTrue(new BdiKnobs(root, root, 4096, journalOrNull()).drifted(kept, new KnobTarget(16_300_000, 0, true)));
+        assertTrue(new BdiKnobs(root, root, 4096, journalOrNull()).drifted(kept, new KnobTarget(16_000_000, 0, false)));
+        assertEquals(13_192, kept.quantumBytes());
+    }
+
+    private KnobJournal journalOrNull() {
+        try {
+            return new KnobJournal(root.resolve("state"));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void noWriteWhenTheJournalCannotBeWritten() throws IOException {
+        BdiKnobs k = knobs(256_000, true);
+        Path stateDir = root.resolve("state");
+        Files.walk(stateDir).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        Files.writeString(stateDir, "not a directory");     // the state dir is gone and blocked
+        assertThrows(IOException.class, () -> k.apply("8:0", new KnobTarget(1 << 20, 0, true)));
+        assertEquals("1000000", Files.readString(bdiDir.resolve("max_ratio_fine")).trim(), "written unjournaled");
+        assertEquals("0", Files.readString(bdiDir.resolve("strict_limit")).trim());
+        assertFalse(k.journal().contains("8:0"));
+    }
 }
