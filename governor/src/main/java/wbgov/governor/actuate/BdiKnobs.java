@@ -117,7 +117,7 @@ public final class BdiKnobs implements KnobJournal.Restorer {
         long thresh = globalThreshBytes();
         long maxBytes = byteKnobs ? readLong(dir.resolve("max_bytes")) : fromPpm(maxPpm, thresh);
         long minBytes = byteKnobs ? readLong(dir.resolve("min_bytes")) : fromPpm(minPpm, thresh);
-        return new KnobState(maxBytes, minBytes, maxPpm, minPpm, strict, thresh, byteKnobs);
+        return new KnobState(maxBytes, minBytes, maxPpm, minPpm, strict, thresh, byteKnobs, pageSizeBytes);
     }
 
     /**
@@ -311,7 +311,7 @@ public final class BdiKnobs implements KnobJournal.Restorer {
         }
         failures++;
         String msg = "bdi " + bdi + ": kernel rejected " + knob + "=" + value + " (" + last.getMessage() + ") "
-                + p;
+                + p + hint(knob);
         if (!loggedFailure) {
             LOG.warn("{} (further rejections are counted, not logged)", msg);
             loggedFailure = true;
@@ -319,6 +319,17 @@ public final class BdiKnobs implements KnobJournal.Restorer {
             LOG.debug(msg);
         }
         return msg;
+    }
+
+    /** The kernel's reasons for EINVAL on each knob, for the admin reading the error. */
+    private static String hint(String knob) {
+        if (knob.startsWith("max_")) {
+            return ": max above dirtyable memory or 100 %, or below this bdi's min";
+        }
+        if (knob.startsWith("min_")) {
+            return ": min above this bdi's max, or the sum of all bdis' min_ratio would reach 100 %";
+        }
+        return "";
     }
 
     /** sysfs takes a value in one write() call. */

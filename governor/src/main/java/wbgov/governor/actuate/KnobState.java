@@ -12,12 +12,17 @@ package wbgov.governor.actuate;
  * @param strict strict_limit
  * @param globalThreshBytes the global dirty threshold when read (nr_dirty_threshold × page)
  * @param byteKnobs whether the kernel has max_bytes/min_bytes (6.2+)
+ * @param pageSizeBytes the kernel page size
  */
 public record KnobState(long maxBytes, long minBytes, long maxRatioPpm, long minRatioPpm, boolean strict,
-        long globalThreshBytes, boolean byteKnobs) {
+        long globalThreshBytes, boolean byteKnobs, long pageSizeBytes) {
 
-    /** One ppm of the global threshold: the granularity of every byte knob, bytes (≥ 1). */
+    /**
+     * How far a byte knob may read back from what was written, bytes: one ppm of the global
+     * threshold (the ratio is floored) plus two pages (bytes are truncated to pages on the way in
+     * and on the way out).
+     */
     public long quantumBytes() {
-        return Math.max(1, (globalThreshBytes + 999_999) / 1_000_000);
+        return (globalThreshBytes + 999_999) / 1_000_000 + 2 * pageSizeBytes;
     }
 }

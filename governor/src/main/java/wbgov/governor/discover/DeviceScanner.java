@@ -136,14 +136,39 @@ public final class DeviceScanner {
         String devT = orEmpty(readTrim(dir.resolve("dev")));
         List<String> mountPoints = new ArrayList<>();
         String fsType = "";
-        for (MountTable.Mount m : mounts.byMajMin(devT.isEmpty() ? bdi : devT)) {
-            if (fsType.isEmpty()) {
-                fsType = m.fsType();
+        // the whole device and its partitions (sda1 …) share one bdi
+        List<String> devTs = new ArrayList<>();
+        devTs.add(devT.isEmpty() ? bdi : devT);
+        devTs.addAll(partitionDevTs(dir));
+        for (String d : devTs) {
+            for (MountTable.Mount m : mounts.byMajMin(d)) {
+                if (fsType.isEmpty()) {
+                    fsType = m.fsType();
+                }
+                mountPoints.add(m.mountPoint());
             }
-            mountPoints.add(m.mountPoint());
         }
         return new DeviceInfo(bdi, name, kind, transport, removable, rotational, vendor, model, fsType,
                 mountPoints, backing, List.of());
+    }
+
+    /** MAJ:MIN of each partition of a block device (subdirectories with a "partition" file). */
+    private static List<String> partitionDevTs(Path blockDir) {
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(blockDir)) {
+            for (Path p : ds) {
+                if (Files.exists(p.resolve("partition"))) {
+                    String d = readTrim(p.resolve("dev"));
+                    if (d != null && !d.isEmpty()) {
+                        out.add(d);
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no partitions readable: whole-device mounts only
+        }
+        out.sort(null);
+        return out;
     }
 
     private static DeviceInfo anonymous(String bdi, MountTable mounts) {

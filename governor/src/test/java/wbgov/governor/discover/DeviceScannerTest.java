@@ -58,6 +58,10 @@ class DeviceScannerTest {
         blockDevice("loop0", "7:0", "virtual", "0", "0", null, null);
         blockDevice("loop1", "7:1", "virtual", "0", "0", null, null);
         blockDevice("zram0", "252:0", "virtual", "0", "0", null, null);
+        Path sda1 = sys.resolve("block/sda/sda1");
+        Files.createDirectories(sda1);
+        Files.writeString(sda1.resolve("dev"), "8:1\n");
+        Files.writeString(sda1.resolve("partition"), "1\n");
         Path loop0 = sys.resolve("block/loop0/loop");
         Files.createDirectories(loop0);
         Files.writeString(loop0.resolve("backing_file"), "/mnt/my fuse/nbd\n");
@@ -84,6 +88,8 @@ class DeviceScannerTest {
         assertTrue(sda.removable());
         assertEquals("SanDisk", sda.vendor());
         assertEquals("Ultra", sda.model());
+        assertEquals(List.of("/media/stick"), sda.mountPoints(), "partition mounts belong to the disk's bdi");
+        assertEquals("vfat", sda.fsType());
 
         DeviceInfo sdb = t.byBdi("8:16");
         assertEquals("sata", sdb.transport());
