@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The CLI entry point: only wires subcommands. */
 @Command(name = "wbgov", mixinStandardHelpOptions = true, version = "wbgov 0.1.0",
         description = "A Linux writeback governor, and an NBD server built for the write-out path.",
-        subcommands = {ServeCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, StatusCommand.class, RestoreCommand.class, PolicyCommand.class,
+            ServeCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
@@ -24,7 +25,8 @@ public final class Main implements Runnable {
             throw ex;
         });
         int rc = cl.execute(args);
-        if (rc != 0 || !"serve".equals(args.length > 0 ? args[0] : "")) {
+        String sub = args.length > 0 ? args[0] : "";
+        if (rc != 0 || !(sub.equals("serve") || sub.equals("run"))) {
             System.exit(rc);
         }
     }

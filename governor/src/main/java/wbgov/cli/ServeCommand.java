@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import wbgov.nbd.Export;
 import wbgov.nbd.IoFlusher;
@@ -21,51 +21,15 @@ import wbgov.nbd.backend.Sizes;
         description = {"Serve one NBD export in the foreground until SIGINT/SIGTERM.",
             "BACKEND: memory:SIZE | file:PATH[,size=SIZE][,direct]   (SIZE: K/M/G/T, powers of 1024)"})
 public final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--listen", paramLabel = "HOST:PORT", description = "TCP address (default 127.0.0.1:10809; never a non-loopback address unless given here)")
-    String listen;
-
-    @Option(names = "--unix", paramLabel = "PATH", description = "serve on a Unix socket instead of TCP")
-    Path unix;
-
-    @Option(names = "--name", paramLabel = "NAME", description = "export name (default \"\"; clients asking for \"\" get this export too)")
-    String name = "";
-
-    @Option(names = "--description", paramLabel = "TEXT", description = "export description (NBD_INFO_DESCRIPTION)")
-    String description = "wbgov NBD export";
-
-    @Option(names = "--read-only", description = "refuse writes with EPERM")
-    boolean readOnly;
-
-    @Option(names = "--max-request", paramLabel = "SIZE", description = "largest READ/WRITE advertised, power of two 64K..32M (default 32M)")
-    String maxRequest = "32M";
-
-    @Option(names = "--inflight", paramLabel = "N", description = "in-flight request limit (default 256)")
-    int inflight = 256;
-
-    @Option(names = "--inflight-bytes", paramLabel = "SIZE", description = "in-flight byte limit and buffer pool size (default 64M)")
-    String inflightBytes = "64M";
-
-    @Option(names = "--rate", paramLabel = "BYTES_PER_S", description = "emulate a backend of this speed (K/M/G, powers of 1024; 0 = unlimited)")
-    String rate = "0";
-
-    @Option(names = "--latency", paramLabel = "DURATION", description = "emulated service time per request, e.g. 20ms")
-    String latency = "0";
-
-    @Option(names = "--control", paramLabel = "PATH", description = "control socket (Unix, mode 0600) for wbgov ctl")
-    Path control;
-
-    @Option(names = "--no-mlock", description = "do not lock memory (mlockall)")
-    boolean noMlock;
-
-    @Option(names = "--no-io-flusher", description = "do not mark I/O threads with PR_SET_IO_FLUSHER")
-    boolean noIoFlusher;
+    @Mixin
+    ServerOptions options = new ServerOptions();
 
     @Parameters(paramLabel = "BACKEND", description = "memory:SIZE | file:PATH[,size=SIZE][,direct]")
     String backend;
 
     @Override
     public Integer call() throws Exception {
-        ServerSetup setup = ServerSetup.fromOptions(this);
+        ServerSetup setup = ServerSetup.fromOptions(options, backend);
         NbdServer server = setup.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -96,11 +60,11 @@ public final class ServeCommand implements Callable<Integer> {
             this.ioFlusher = ioFlusher;
         }
 
-        static ServerSetup fromOptions(ServeCommand o) throws Exception {
+        static ServerSetup fromOptions(ServerOptions o, String backendText) throws Exception {
             if (o.listen != null && o.unix != null) {
                 throw new IllegalArgumentException("--listen and --unix exclude each other: give one");
             }
-            BackendSpec spec = BackendSpec.parse(o.backend);
+            BackendSpec spec = BackendSpec.parse(backendText);
             long maxReq = Sizes.parse(o.maxRequest);
             if (maxReq > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("--max-request " + o.maxRequest + ": at most 32M");

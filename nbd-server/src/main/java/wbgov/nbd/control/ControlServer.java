@@ -12,6 +12,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wbgov.nbd.Export;
@@ -27,19 +28,30 @@ public final class ControlServer implements AutoCloseable {
 
     private final Path path;
     private final ServerSocketChannel listener;
-    private final ControlCommands commands;
+    private final UnaryOperator<String> commands;
     private final Thread thread;
     private volatile boolean closed;
 
-    private ControlServer(Path path, ServerSocketChannel listener, List<Export> exports) {
+    private ControlServer(Path path, ServerSocketChannel listener, UnaryOperator<String> commands) {
         this.path = path;
         this.listener = listener;
-        this.commands = new ControlCommands(exports);
+        this.commands = commands;
         this.thread = new Thread(this::loop, "nbd-control");
         thread.setDaemon(true);
     }
 
+    /** The server's control socket: {@link ControlCommands} over these exports. */
     public static ControlServer start(Path path, List<Export> exports) throws IOException {
+        ControlServer c = start(path, new ControlCommands(exports)::execute);
+        LOG.info("control socket on {} (mode 0600): wbgov ctl {} get|set KEY [VALUE]", path, path);
+        return c;
+    }
+
+    /**
+     * A control socket answering each one-line command with {@code commands}; also used by the
+     * governor for its status socket.
+     */
+    public static ControlServer start(Path path, UnaryOperator<String> commands) throws IOException {
         if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
             if (((Integer) mode & 0170000) != 0140000) {
@@ -55,9 +67,8 @@ public final class ControlServer implements AutoCloseable {
             s.close();
             throw new IOException("cannot create control socket " + path + ": " + e.getMessage(), e);
         }
-        ControlServer c = new ControlServer(path, s, exports);
+        ControlServer c = new ControlServer(path, s, commands);
         c.thread.start();
-        LOG.info("control socket on {} (mode 0600): wbgov ctl {} get|set KEY [VALUE]", path, path);
         return c;
     }
 
@@ -73,7 +84,7 @@ public final class ControlServer implements AutoCloseable {
                     }
                 }
                 String line = new String(in.array(), 0, in.position(), StandardCharsets.UTF_8).trim();
-                String answer = commands.execute(line);
+                String answer = commands.apply(line);
                 ByteBuffer out = ByteBuffer.wrap(answer.getBytes(StandardCharsets.UTF_8));
                 while (out.hasRemaining()) {
                     c.write(out);

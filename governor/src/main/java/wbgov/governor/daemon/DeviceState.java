@@ -1,0 +1,55 @@
+package wbgov.governor.daemon;
+
+import wbgov.governor.actuate.KnobState;
+import wbgov.governor.control.DrainTimeController;
+import wbgov.governor.discover.DeviceInfo;
+import wbgov.governor.estimate.RateEstimator;
+import wbgov.governor.policy.PolicyMatch;
+import wbgov.governor.sample.BdiSample;
+
+/**
+ * Everything the governor keeps for one bdi between ticks, preallocated when the device is
+ * found. Kept across rescans while the device exists, so its controller keeps what it learned.
+ * Fields the status server reads are volatile (written once per tick by the governor thread).
+ */
+final class DeviceState {
+    final DeviceInfo device;
+    final PolicyMatch match;
+    /** Null when no policy governs the device: it is only observed. */
+    final DrainTimeController controller;
+    final RateEstimator dirtying = RateEstimator.builder().build();
+    final BdiSample sample = new BdiSample();
+    volatile int sources;
+    /** What the kernel keeps, read back after our last write; null before any. */
+    volatile KnobState kept;
+    /** The allowance we want in force (bytes); 0 when not governed. */
+    volatile long targetBytes;
+    volatile long dirtyBytes = -1;
+    volatile long writebackBytes = -1;
+    volatile double completionBytesPerSec;
+    volatile double dirtyingBytesPerSec;
+    volatile long knobWrites;
+    volatile long knobErrors;
+    volatile String lastChange = "";
+    long lastDriftCheckNs;
+
+    DeviceState(DeviceInfo device, PolicyMatch match, DrainTimeController controller) {
+        this.device = device;
+        this.match = match;
+        this.controller = controller;
+    }
+
+    boolean governed() {
+        return controller != null;
+    }
+
+    /** Seconds to drain what it holds at its measured completion rate; -1 when unknown. */
+    double drainSeconds() {
+        double r = completionBytesPerSec;
+        long held = Math.max(0, dirtyBytes) + Math.max(0, writebackBytes);
+        if (r <= 0) {
+            return held == 0 ? 0 : -1;
+        }
+        return held / r;
+    }
+}

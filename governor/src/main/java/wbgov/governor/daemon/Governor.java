@@ -1,0 +1,484 @@
+package wbgov.governor.daemon;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import wbgov.governor.actuate.ApplyResult;
+import wbgov.governor.actuate.BdiKnobs;
+import wbgov.governor.actuate.KnobTarget;
+import wbgov.governor.control.Decision;
+import wbgov.governor.control.DrainTimeController;
+import wbgov.governor.control.InflightController;
+import wbgov.governor.control.InflightDecision;
+import wbgov.governor.discover.DeviceInfo;
+import wbgov.governor.discover.DeviceScanner;
+import wbgov.governor.discover.DeviceTable;
+import wbgov.governor.discover.DeviceWatcher;
+import wbgov.governor.journal.KnobJournal;
+import wbgov.governor.policy.Policy;
+import wbgov.governor.policy.PolicyMatch;
+import wbgov.governor.policy.PolicySet;
+import wbgov.governor.policy.Units;
+import wbgov.governor.sample.BdiSample;
+import wbgov.governor.sample.BdiSampler;
+import wbgov.governor.sample.DebugFs;
+import wbgov.governor.sample.Sources;
+import wbgov.governor.sample.SystemSample;
+import wbgov.governor.sample.SystemSampler;
+import wbgov.nbd.Export;
+import wbgov.nbd.filter.InflightLimit;
+import wbgov.nbd.stats.ExportStats;
+
+/**
+ * The governor's duty cycle, one tick per interval on one thread:
+ *
+ * <pre>
+ *   discover (every few s) → sample → estimate → decide → actuate
+ *                                                    ↓
+ *                                          journal (before any first write)
+ * </pre>
+ *
+ * {@link #doWork(long)} is the agent (Agrona style): the caller passes the clock in and decides
+ * how to wait. Steady state allocates nothing but the log line of a knob change: states,
+ * samples and decisions are preallocated per device, loops are indexed.
+ *
+ * <p>Only this class wires the pieces: sampling ({@link BdiSampler}, {@link SystemSampler}),
+ * laws ({@link DrainTimeController}, {@link InflightController}), the one knob writer ({@link
+ * BdiKnobs}, which journals before its first write) and the bundled server's exports.
+ */
+public final class Governor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Governor.class);
+
+    private final Config config;
+    private volatile PolicySet policies;
+    private final DeviceWatcher watcher;
+    private final SystemSampler system;
+    private final SystemSample sys = new SystemSample();
+    private final BdiKnobs knobs;
+    private final List<ServedExport> served = new ArrayList<>();
+
+    private BdiSampler sampler;
+    private BdiSample[] samples = new BdiSample[0];
+    private volatile DeviceState[] states = new DeviceState[0];
+    private long nextRescanNs;
+    private boolean debugfs;
+    private volatile long ticks;
+    private volatile long lastTickNs;
+    private volatile long globalHeldBytes = -1;
+    private volatile long globalThreshBytes = -1;
+    private volatile boolean policiesChanged;
+
+    /** Settings of one governor. */
+    public record Config(Path stateDir, long intervalNs, long rescanIntervalNs, long driftCheckNs, boolean dryRun,
+            boolean allowMountDebugfs) {
+    }
+
+    /** One export of the bundled server whose in-flight limit this governor sets. */
+    private static final class ServedExport {
+        final Export export;
+        final InflightController controller;
+        volatile long limitBytes;
+        volatile int limitRequests;
+        volatile double rateBytesPerSec;
+
+        ServedExport(Export export, InflightController controller) {
+            this.export = export;
+            this.controller = controller;
+            this.limitBytes = export.inflightLimit().limitBytes();
+            this.limitRequests = export.inflightLimit().limitRequests();
+        }
+    }
+
+    /**
+     * @param knobs the knob writer, or null for a dry run (nothing is written nor journaled)
+     */
+    public Governor(Config config, PolicySet policies, DeviceScanner scanner, BdiKnobs knobs) {
+        this.config = config;
+        this.policies = policies;
+        this.watcher = new DeviceWatcher(scanner);
+        this.system = SystemSampler.open();
+        this.knobs = config.dryRun() ? null : knobs;
+    }
+
+    /** The knob writer in use; null in a dry run. */
+    public BdiKnobs knobs() {
+        return knobs;
+    }
+
+    /**
+     * Lets this governor set an export's in-flight limit by Little's law, with the latency
+     * target of the policy named "nbd" (20 ms when absent).
+     */
+    public void govern(Export export) {
+        Policy nbd = null;
+        for (Policy p : policies.policies()) {
+            if (p.name().equals("nbd")) {
+                nbd = p;
+            }
+        }
+        long latencyNs = nbd != null && nbd.inflightLatencyNs() > 0 ? nbd.inflightLatencyNs() : 20_000_000L;
+        InflightLimit l = export.inflightLimit();
+        InflightController c = InflightController.builder().latencyTargetNs(latencyNs)
+                .maxRequestBytes(l.minimumBytes()).maxInflightBytes(l.capacityBytes())
+                .maxRequests(Math.max(1, l.limitRequests()))
+                .initial(Math.min(l.capacityBytes(), Math.max(l.minimumBytes(), 4L << 20)), Math.min(64, l.limitRequests()))
+                .build();
+        served.add(new ServedExport(export, c));
+    }
+
+    /** Discovers devices and puts every governed one at its policy's initial allowance. */
+    public void start(long nowNs) throws IOException {
+        debugfs = DebugFs.ensureMounted(DebugFs.DEFAULT_ROOT, config.allowMountDebugfs() && knobs != null);
+        if (!debugfs) {
+            LOG.warn("debugfs is not available ({}): per-device dirty and dirtied counts are inferred from "
+                    + "/sys/block/*/stat and /proc/vmstat; wbgov status says which sources each device uses",
+                    DebugFs.lastError());
+        }
+        rescan(nowNs);
+    }
+
+    /** Replaces the policies (SIGHUP); devices are re-matched at the next tick. */
+    public void replacePolicies(PolicySet next) {
+        policies = next;
+        policiesChanged = true;
+    }
+
+    /** One tick. Returns the number of knob or limit changes made. */
+    public int doWork(long nowNs) throws IOException {
+        if (policiesChanged || nowNs - nextRescanNs >= 0) {
+            policiesChanged = false;
+            rescan(nowNs);
+        }
+        system.sample(nowNs, sys);
+        long held = sys.dirtyBytes >= 0 && sys.writebackBytes >= 0 ? sys.dirtyBytes + sys.writebackBytes : -1;
+        globalHeldBytes = held;
+        globalThreshBytes = sys.dirtyThreshBytes;
+        sampler.sampleAll(nowNs, samples);
+        int changes = 0;
+        DeviceState[] st = states;
+        for (int i = 0; i < st.length; i++) {
+            DeviceState d = st[i];
+            BdiSample s = samples[i];
+            d.dirtyBytes = s.dirtyBytes;
+            d.writebackBytes = s.writebackBytes;
+            if (s.dirtiedBytes >= 0) {
+                d.dirtying.update(nowNs, s.dirtiedBytes, Math.max(0, s.dirtyBytes) + Math.max(0, s.writebackBytes));
+                d.dirtyingBytesPerSec = d.dirtying.rateBytesPerSec();
+            }
+            if (!d.governed()) {
+                continue;
+            }
+            Decision dec = d.controller.update(s, held);
+            d.completionBytesPerSec = d.controller.rateBytesPerSec();
+            if (dec.changed) {
+                changes += actuate(d, dec.newBytes, dec.reason.text(), nowNs);
+            } else if (knobs != null && nowNs - d.lastDriftCheckNs >= config.driftCheckNs()) {
+                d.lastDriftCheckNs = nowNs;
+                changes += reassertIfDrifted(d, nowNs);
+            }
+        }
+        for (int i = 0; i < served.size(); i++) {
+            changes += governExport(served.get(i), nowNs);
+        }
+        ticks++;
+        lastTickNs = nowNs;
+        return changes;
+    }
+
+    private int governExport(ServedExport e, long nowNs) {
+        ExportStats st = e.export.stats();
+        InflightLimit l = e.export.inflightLimit();
+        InflightDecision d = e.controller.update(nowNs, st.bytesWritten.get() + st.bytesRead.get(),
+                st.requestsCompleted.get(), l.bytes(), l.requests());
+        e.rateBytesPerSec = d.rateBytesPerSec;
+        if (!d.changed) {
+            return 0;
+        }
+        if (config.dryRun()) {
+            LOG.info("export '{}': in-flight limit would be {} → {} bytes, {} → {} requests ({}) [dry run]",
+                    e.export.name(), d.oldBytes, d.newBytes, d.oldRequests, d.newRequests, d.reason.text());
+            e.limitBytes = d.newBytes;
+            e.limitRequests = d.newRequests;
+            return 1;
+        }
+        try {
+            // Bytes first when shrinking requests would otherwise be checked against a stale pair:
+            // both setters only refuse values below one request, which the law never produces.
+            l.setLimitBytes(d.newBytes);
+            l.setLimitRequests(d.newRequests);
+        } catch (IllegalArgumentException ex) {
+            LOG.warn("export '{}': in-flight limit refused: {}", e.export.name(), ex.getMessage());
+            return 0;
+        }
+        e.limitBytes = l.limitBytes();
+        e.limitRequests = l.limitRequests();
+        LOG.info("export '{}': in-flight limit {} → {} bytes, {} → {} requests ({}; completing {}/s)",
+                e.export.name(), d.oldBytes, d.newBytes, d.oldRequests, d.newRequests, d.reason.text(),
+                bytes((long) d.rateBytesPerSec));
+        return 1;
+    }
+
+    private int actuate(DeviceState d, long allowanceBytes, String why, long nowNs) {
+        boolean strict = d.controller.strict();
+        long old = d.targetBytes;
+        d.targetBytes = allowanceBytes;
+        String line = String.format(Locale.ROOT, "%s [%s]: allowance %s → %s%s (%s; completing %s/s, holding %s)",
+                d.device.label(), d.match.policy().name(), old == 0 ? "kernel" : bytes(old),
+                bytes(allowanceBytes), strict ? ", strict" : "", why,
+                bytes((long) d.completionBytesPerSec),
+                bytes(Math.max(0, d.dirtyBytes) + Math.max(0, d.writebackBytes)));
+        d.lastChange = line;
+        if (knobs == null) {
+            LOG.info("{} [dry run: not written]", line);
+            return 1;
+        }
+        d.lastDriftCheckNs = nowNs;
+        return write(d, new KnobTarget(allowanceBytes, minBytesFor(d, allowanceBytes), strict), line);
+    }
+
+    /**
+     * The reserved share (min_bytes) of a strict device: its floor. A share of the global limit
+     * that no other device can take keeps it writing while fast devices fill the budget — no
+     * device starved to zero. Non-strict devices reserve nothing (the kernel's default).
+     */
+    private long minBytesFor(DeviceState d, long allowanceBytes) {
+        if (!d.controller.strict()) {
+            return 0;
+        }
+        return Math.min(allowanceBytes, Math.max(Policy.ABSOLUTE_MIN_FLOOR_BYTES, d.match.policy().floorBytes()));
+    }
+
+    private int write(DeviceState d, KnobTarget target, String line) {
+        try {
+            ApplyResult r = knobs.apply(d.device.bdi(), target);
+            d.kept = r.kept();
+            d.knobWrites += r.writes();
+            if (r.error() != null) {
+                d.knobErrors++;
+                LOG.warn("{}: {}", line, r.error());
+            } else if (line != null) {
+                LOG.info(line);
+            }
+            return r.writes() > 0 ? 1 : 0;
+        } catch (IOException e) {
+            d.knobErrors++;
+            LOG.warn("{}: not applied: {}", d.device.label(), e.getMessage());
+            return 0;
+        }
+    }
+
+    private int reassertIfDrifted(DeviceState d, long nowNs) {
+        if (d.targetBytes <= 0) {
+            return 0;
+        }
+        KnobTarget t = new KnobTarget(d.targetBytes, minBytesFor(d, d.targetBytes), d.controller.strict());
+        try {
+            d.kept = knobs.read(d.device.bdi());
+        } catch (IOException e) {
+            return 0; // gone: the next rescan drops it
+        }
+        if (!knobs.drifted(d.kept, t)) {
+            return 0;
+        }
+        String line = d.device.label() + ": kernel's kept limit drifted to " + bytes(d.kept.maxBytes())
+                + " (dirtyable memory changed): re-asserting " + bytes(d.targetBytes);
+        return write(d, t, line);
+    }
+
+    /** Rebuilds the device table, samplers and states; keeps the state of devices that stay. */
+    private void rescan(long nowNs) throws IOException {
+        nextRescanNs = nowNs + config.rescanIntervalNs();
+        DeviceTable.Change change = watcher.poll();
+        DeviceState[] old = states;
+        boolean rematch = old.length != change.table().size() || change.any();
+        PolicySet p = policies;
+        Map<String, DeviceState> keep = new HashMap<>();
+        for (DeviceState d : old) {
+            keep.put(d.device.bdi(), d);
+        }
+        if (!rematch && sampler != null) {
+            // Same devices; re-match only if the policies changed (a governed state keeps its controller).
+            boolean same = true;
+            for (DeviceState d : old) {
+                if (d.match.policy() != p.explain(d.device, change.table()::byBdi).policy()) {
+                    same = false;
+                }
+            }
+            if (same) {
+                return;
+            }
+        }
+        DeviceTable table = change.table();
+        DeviceState[] next = new DeviceState[table.size()];
+        for (int i = 0; i < table.size(); i++) {
+            DeviceInfo dev = table.get(i);
+            PolicyMatch m = p.explain(dev, table::byBdi);
+            DeviceState prev = keep.get(dev.bdi());
+            if (prev != null && prev.match.policy() == m.policy() && prev.device.equals(dev)) {
+                next[i] = prev;
+                continue;
+            }
+            DrainTimeController c = m.governed() ? DrainTimeController.builder(m.policy()).build() : null;
+            DeviceState d = new DeviceState(dev, m, c);
+            next[i] = d;
+            if (prev == null) {
+                LOG.info("device {}: {}", dev.label(), m.governed() ? "governed by policy '" + m.policy().name() + "' ("
+                        + m.policy().describeLimits() + ")" : "not governed (" + (m.matched() ? "policy '"
+                        + m.policy().name() + "' says govern = false" : "no policy matches") + ")");
+            }
+            if (c != null) {
+                // Pages that got in cannot be taken back: cap a new device before anyone writes.
+                actuate(d, c.allowanceBytes(), "new device: policy's initial allowance", nowNs);
+            }
+        }
+        for (DeviceState d : old) {
+            if (table.byBdi(d.device.bdi()) == null) {
+                LOG.info("device {} is gone", d.device.label());
+            }
+        }
+        if (sampler != null) {
+            sampler.close();
+        }
+        sampler = new BdiSampler(table, Path.of("/sys"), debugfs ? DebugFs.DEFAULT_ROOT : null);
+        samples = sampler.newSamples();
+        for (int i = 0; i < next.length; i++) {
+            next[i].sources = sampler.sources(i) | system.sources();
+        }
+        states = next;
+    }
+
+    /** Restores every knob this governor changed (normal exit, SIGTERM). */
+    public void restore() {
+        if (knobs == null) {
+            return;
+        }
+        try {
+            KnobJournal.RestoreReport r = knobs.restoreAll();
+            LOG.info("knobs restored: {} bdi(s){}{}", r.restored().size(),
+                    r.vanished().isEmpty() ? "" : ", " + r.vanished().size() + " vanished (dropped)",
+                    r.failed().isEmpty() ? "" : ", FAILED: " + r.failed());
+        } catch (IOException e) {
+            LOG.error("restoring knobs failed: {} (run 'wbgov restore')", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (sampler != null) {
+            sampler.close();
+        }
+        system.close();
+    }
+
+    // ---- status (read by the status socket's thread; values are volatile snapshots) ----
+
+    /** The status table, as text or JSON. Allocates: called on request only. */
+    public String status(boolean json) {
+        DeviceState[] st = states;
+        StringBuilder sb = new StringBuilder();
+        if (json) {
+            sb.append("{\"ticks\":").append(ticks).append(",\"dry_run\":").append(config.dryRun())
+                    .append(",\"debugfs\":").append(debugfs)
+                    .append(",\"global_dirty_writeback_bytes\":").append(globalHeldBytes)
+                    .append(",\"global_dirty_thresh_bytes\":").append(globalThreshBytes)
+                    .append(",\"devices\":[");
+            for (int i = 0; i < st.length; i++) {
+                DeviceState d = st[i];
+                if (i > 0) {
+                    sb.append(',');
+                }
+                sb.append("{\"bdi\":\"").append(d.device.bdi()).append("\",\"device\":\"").append(esc(d.device.label()))
+                        .append("\",\"kind\":\"").append(d.device.kind().name().toLowerCase(Locale.ROOT))
+                        .append("\",\"policy\":").append(d.match.matched() ? "\"" + esc(d.match.policy().name()) + "\"" : "null")
+                        .append(",\"governed\":").append(d.governed())
+                        .append(",\"dirtying_bytes_per_s\":").append((long) d.dirtyingBytesPerSec)
+                        .append(",\"completion_bytes_per_s\":").append((long) d.completionBytesPerSec)
+                        .append(",\"dirty_bytes\":").append(d.dirtyBytes)
+                        .append(",\"writeback_bytes\":").append(d.writebackBytes)
+                        .append(",\"drain_s\":").append(String.format(Locale.ROOT, "%.3f", d.drainSeconds()))
+                        .append(",\"allowance_bytes\":").append(d.targetBytes)
+                        .append(",\"kernel_max_bytes\":").append(d.kept == null ? -1 : d.kept.maxBytes())
+                        .append(",\"strict\":").append(d.kept != null && d.kept.strict())
+                        .append(",\"knob_writes\":").append(d.knobWrites)
+                        .append(",\"knob_errors\":").append(d.knobErrors)
+                        .append(",\"sources\":\"").append(Sources.describe(d.sources)).append("\"}");
+            }
+            sb.append("],\"exports\":[");
+            for (int i = 0; i < served.size(); i++) {
+                ServedExport e = served.get(i);
+                if (i > 0) {
+                    sb.append(',');
+                }
+                sb.append("{\"name\":\"").append(esc(e.export.name())).append("\",\"inflight_limit_bytes\":")
+                        .append(e.limitBytes).append(",\"inflight_limit_requests\":").append(e.limitRequests)
+                        .append(",\"completion_bytes_per_s\":").append((long) e.rateBytesPerSec)
+                        .append(",\"inflight_requests\":").append(e.export.inflightLimit().requests()).append('}');
+            }
+            return sb.append("]}\n").toString();
+        }
+        sb.append(String.format(Locale.ROOT, "wbgov: %d ticks%s, debugfs %s, global dirty+writeback %s of %s%n",
+                ticks, config.dryRun() ? " (dry run: knobs untouched)" : "", debugfs ? "yes" : "NO (inferred sources)",
+                bytes(globalHeldBytes), bytes(globalThreshBytes)));
+        sb.append(String.format(Locale.ROOT, "%-22s %-12s %10s %10s %10s %10s %8s %10s %-6s %s%n", "DEVICE", "POLICY",
+                "DIRTYING/s", "DONE/s", "DIRTY", "WRITEBACK", "DRAIN", "ALLOWANCE", "STRICT", "SOURCES"));
+        for (DeviceState d : st) {
+            double drain = d.drainSeconds();
+            sb.append(String.format(Locale.ROOT, "%-22s %-12s %10s %10s %10s %10s %8s %10s %-6s %s%n",
+                    trim(d.device.label(), 22), d.match.matched() ? trim(d.match.policy().name(), 12) : "-",
+                    bytes((long) d.dirtyingBytesPerSec), bytes((long) d.completionBytesPerSec),
+                    bytes(d.dirtyBytes), bytes(d.writebackBytes),
+                    drain < 0 ? "stalled" : String.format(Locale.ROOT, "%.1fs", drain),
+                    d.governed() ? bytes(d.targetBytes) : "kernel",
+                    d.kept != null && d.kept.strict() ? "yes" : "no", Sources.describe(d.sources)));
+        }
+        for (ServedExport e : served) {
+            sb.append(String.format(Locale.ROOT, "export '%s': in-flight limit %s / %d requests, completing %s/s, in flight %d%n",
+                    e.export.name(), bytes(e.limitBytes), e.limitRequests, bytes((long) e.rateBytesPerSec),
+                    e.export.inflightLimit().requests()));
+        }
+        return sb.toString();
+    }
+
+    /** "1.5M" for a byte count, "-" when unknown (negative). */
+    private static String bytes(long b) {
+        return b < 0 ? "-" : Units.formatBytes(b);
+    }
+
+    private static String trim(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "…";
+    }
+
+    private static String esc(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    public long ticks() {
+        return ticks;
+    }
+
+    /** Allowance currently wanted for a bdi (bytes), 0 when not governed or unknown. For tests. */
+    public long allowanceOf(String bdi) {
+        for (DeviceState d : states) {
+            if (d.device.bdi().equals(bdi)) {
+                return d.targetBytes;
+            }
+        }
+        return 0;
+    }
+
+    /** Policy name governing a bdi, or null. For tests and explain. */
+    public String policyOf(String bdi) {
+        for (DeviceState d : states) {
+            if (d.device.bdi().equals(bdi)) {
+                return d.governed() ? d.match.policy().name() : null;
+            }
+        }
+        return null;
+    }
+}
