@@ -203,6 +203,9 @@ public final class DrainTimeController {
      *     blockWrittenBytes when writtenBytes is -1), globalThreshBytes, backgroundThreshBytes
      * @param globalHeldBytes machine-wide dirty + writeback bytes (/proc/vmstat nr_dirty +
      *     nr_writeback), -1 when unknown
+     * @return the decision; {@code changed} says whether to write the knob. Without any completion
+     *     counter (both written fields -1) the rate cannot be measured: the allowance stays at the
+     *     policy's initial value and stalls cannot be seen, and the caller should say so.
      */
     public Decision update(BdiSample s, long globalHeldBytes) {
         long nowNs = s.timeNs;
@@ -297,7 +300,7 @@ public final class DrainTimeController {
         d.targetBytes = target;
         d.drainSeconds = DrainTime.seconds(held, rate);
         d.boost = boost;
-        d.uncontended = relaxed;
+        d.relaxed = relaxed;
         return d;
     }
 
