@@ -172,7 +172,16 @@ public final class Connection implements Runnable {
             r.dataBytes = dataBytes;
             r.chunkCount = nChunks;
             if (hasPayload) {
-                readPayload(r);
+                try {
+                    readPayload(r);
+                } catch (IOException e) {
+                    // Payload cut short: the request never runs. Give back its slot and chunks,
+                    // or the export's in-flight limit leaks (and this connection's close waits
+                    // for a reply that will never come).
+                    limit.release(dataBytes, nChunks, r.chunkIds);
+                    returnRequest(r);
+                    throw e;
+                }
             }
             if (error == 0) {
                 error = execute(r);
