@@ -210,6 +210,9 @@ public final class Connection implements Runnable {
             case Wire.CMD_BLOCK_STATUS: allowed = Wire.CMD_FLAG_REQ_ONE; break;
             default: return Wire.EINVAL;
         }
+        // The spec: FUA "is valid for all commands, provided NBD_FLAG_SEND_FUA has been
+        // negotiated, in which case the server MUST accept all commands with this bit set".
+        allowed |= Wire.CMD_FLAG_FUA;
         if ((flags & ~allowed) != 0) {
             return Wire.EINVAL;
         }
