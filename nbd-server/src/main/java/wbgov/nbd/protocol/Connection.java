@@ -129,6 +129,7 @@ public final class Connection implements Runnable {
         final int minBlock = export.minimumBlockBytes();
         final boolean readOnly = export.readOnly();
         final boolean structured = session.structuredReplies();
+        final boolean baseAllocation = session.baseAllocation();
         while (true) {
             hdr.clear();
             if (!readFully(hdr, true)) {
@@ -153,7 +154,8 @@ public final class Connection implements Runnable {
                 // lets the server close. A 4 GiB "write" is how a hostile client would try.
                 throw new ProtocolException("WRITE of " + length + " bytes exceeds the advertised maximum of " + maxRequest);
             }
-            int error = validate(type, flags, offset, length, size, maxRequest, minBlock, readOnly, structured);
+            int error = validate(type, flags, offset, length, size, maxRequest, minBlock, readOnly, structured,
+                    baseAllocation);
             long dataBytes = (type == Wire.CMD_READ && error == 0) || hasPayload ? length : 0;
             int nChunks = type == Wire.CMD_BLOCK_STATUS && error == 0 ? 1 : InflightLimit.chunksFor(dataBytes);
 
@@ -198,7 +200,7 @@ public final class Connection implements Runnable {
 
     /** The errno to reply with, or 0. Commands the client may not send get EINVAL. */
     private static int validate(int type, int flags, long offset, long length, long size, int maxRequest,
-            int minBlock, boolean readOnly, boolean structured) {
+            int minBlock, boolean readOnly, boolean structured, boolean baseAllocation) {
         int allowed;
         switch (type) {
             case Wire.CMD_READ: allowed = Wire.CMD_FLAG_DF; break;
@@ -228,7 +230,8 @@ public final class Connection implements Runnable {
         if (type == Wire.CMD_READ && length > maxRequest) {
             return structured ? Wire.EOVERFLOW : Wire.EINVAL;
         }
-        if (type == Wire.CMD_BLOCK_STATUS && (!structured || length == 0)) {
+        // Without a negotiated base:allocation there is no context id to answer for.
+        if (type == Wire.CMD_BLOCK_STATUS && (!structured || !baseAllocation || length == 0)) {
             return Wire.EINVAL;
         }
         if (minBlock > 1 && (type == Wire.CMD_READ || type == Wire.CMD_WRITE)
