@@ -102,6 +102,25 @@ class NbdProtocolTest {
     }
 
     @Test
+    void exportNameAfterStructuredReplyKeepsStructuredReplies() throws IOException {
+        // The spec: once STRUCTURED_REPLY is acknowledged "the server MUST use structured
+        // replies to the NBD_CMD_READ transmission request", however transmission is entered.
+        try (RawNbdClient c = RawNbdClient.connect(port)) {
+            c.startHandshake();
+            c.sendOption(Wire.OPT_STRUCTURED_REPLY, new byte[0]);
+            assertEquals(Wire.REP_ACK, c.readOptionReply().type());
+            c.sendOption(Wire.OPT_EXPORT_NAME, "disk".getBytes(StandardCharsets.UTF_8));
+            ByteBuffer b = ByteBuffer.wrap(c.readBytes(10));
+            assertEquals(DISK_BYTES, b.getLong());
+            assertTrue((b.getShort() & Wire.TFLAG_SEND_DF) != 0, "DF advertised with structured replies");
+            c.sendRequest(0, Wire.CMD_READ, 7, 0, 512);
+            Chunk ch = c.readChunk();
+            assertEquals(Wire.REPLY_TYPE_OFFSET_DATA, ch.type());
+            assertEquals(8 + 512, ch.payload().length);
+        }
+    }
+
+    @Test
     void exportNameForAnUnknownExportClosesTheConnection() throws IOException {
         try (RawNbdClient c = RawNbdClient.connect(port)) {
             c.startHandshake();
