@@ -232,6 +232,63 @@ class NbdPeersTest {
         assertEquals(1, diff.exit(), "qemu-img compare: different\n" + diff.output());
     }
 
+    // ---- nbdsh (libnbd from Python): errors as a real client sees them ---------------------
+
+    @Test
+    void nbdshSeesTheSpecErrnosAndOneStoreAcrossConnections() throws Exception {
+        Peers.requireTool("nbdsh", "libnbd-bin and python3-libnbd");
+        NbdServer s = serve(export(FileBackend.memory(8L << 20), "rw", false), export(FileBackend.memory(1L << 20), "ro", true));
+        String script = String.join("\n",
+                "import errno",
+                "def err(f):",
+                "    try:",
+                "        f()",
+                "        return 'ok'",
+                "    except nbd.Error as e:",
+                "        return errno.errorcode.get(e.errno, str(e.errno))",
+                // libnbd checks bounds and read-only itself unless strict mode is off.
+                "h.set_strict_mode(0)",
+                "size = h.get_size()",
+                "print('read-past-end', err(lambda: h.pread(4096, size - 2048)))",
+                "print('write-past-end', err(lambda: h.pwrite(b'x' * 4096, size - 2048)))",
+                "print('trim-past-end', err(lambda: h.trim(4096, size)))",
+                "print('fast-zero', err(lambda: h.zero(65536, 0, nbd.CMD_FLAG_FAST_ZERO)))",
+                "print('cache', err(lambda: h.cache(65536, 0)))",
+                "print('fua-write', err(lambda: h.pwrite(b'y' * 512, 0, nbd.CMD_FLAG_FUA)))",
+                // Multi-conn: a second connection sees a flushed write of the first at once.
+                "h2 = nbd.NBD()",
+                "h2.connect_uri(URI_RW)",
+                "h.pwrite(b'\\xa5' * 65536, 1 << 20)",
+                "h.flush()",
+                "print('second-connection', 'same' if h2.pread(65536, 1 << 20) == b'\\xa5' * 65536 else 'DIFFERENT')",
+                "ro = nbd.NBD()",
+                "ro.set_strict_mode(0)",
+                "ro.connect_uri(URI_RO)",
+                "print('ro-write', err(lambda: ro.pwrite(b'z' * 512, 0)))",
+                "print('ro-trim', err(lambda: ro.trim(512, 0)))",
+                "print('ro-read', err(lambda: ro.pread(512, 0)))");
+        Path py = tmp.resolve("errors.py");
+        Files.writeString(py, "URI_RW = " + pyString(uri(s, "rw")) + "\nURI_RO = " + pyString(uri(s, "ro"))
+                + "\nh = nbd.NBD()\nh.connect_uri(URI_RW)\n" + script + "\n");
+        Result r = Peers.run(60, "nbdsh", "-n", "-c", "exec(open(" + pyString(py.toString()) + ").read())");
+        String out = r.assertOk("nbdsh").output();
+        assertEquals(String.join("\n",
+                "read-past-end EINVAL",
+                "write-past-end EINVAL",
+                "trim-past-end EINVAL",
+                "fast-zero ok",
+                "cache ok",
+                "fua-write ok",
+                "second-connection same",
+                "ro-write EPERM",
+                "ro-trim EPERM",
+                "ro-read ok"), out.strip());
+    }
+
+    private static String pyString(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
     // ---- fio ------------------------------------------------------------------------------
 
     @Test
