@@ -103,7 +103,10 @@ public final class Connection implements Runnable {
             LOG.warn("{}: protocol error, closing connection: {}", peer, e.getMessage());
         } catch (EOFException e) {
             if (!closing) {
-                LOG.info("{}: client closed the connection{}", peer, export == null ? " during handshake" : " without DISC");
+                // An orderly close between requests ends requestLoop without an exception: this is
+                // a close in the middle of a frame (truncated header or payload), so say which.
+                LOG.info("{}: client closed the connection{}: {}", peer, export == null ? " during handshake" : " without DISC",
+                        e.getMessage());
             }
         } catch (IOException e) {
             if (!closing) {
