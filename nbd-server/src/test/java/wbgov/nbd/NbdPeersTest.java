@@ -299,7 +299,8 @@ class NbdPeersTest {
         Path json = tmp.resolve("fio.json");
         Result r = Peers.run(120, "fio", "--name=verify", "--ioengine=nbd", "--uri=" + uri(s, "f"),
                 "--rw=randwrite", "--bs=4k", "--size=" + size, "--iodepth=16", "--verify=crc32c",
-                "--do_verify=1", "--verify_fatal=1", "--output-format=json", "--output=" + json);
+                "--do_verify=1", "--verify_fatal=1", "--verify_state_save=0", // no state file in the cwd
+                "--output-format=json", "--output=" + json);
         String out = Files.exists(json) ? Files.readString(json) : "";
         assertEquals(0, r.exit(), "fio failed:\n" + r.output() + "\n" + out);
         assertEquals("0", jsonAfter(out, "\"jobname\"", "error"), "fio job error");
