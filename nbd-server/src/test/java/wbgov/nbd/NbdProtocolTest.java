@@ -2,7 +2,6 @@ package wbgov.nbd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -529,7 +529,7 @@ class NbdProtocolTest {
     }
 
     @Test
-    void discReplaysNothingAndClosesAfterPendingReplies() throws IOException {
+    void discAnswersWhatIsInFlightThenCloses() throws IOException {
         try (RawNbdClient c = open("disk", false, false)) {
             c.sendWrite(Wire.CMD_FLAG_FUA, 1, 0, pattern(4096, 6));
             c.disconnect();
@@ -539,12 +539,11 @@ class NbdProtocolTest {
             assertTrue(c.closedByServer());
         }
         try (RawNbdClient c = open("disk", false, false)) {
-            assertNotNull(c.read(0, 4096));
             assertArrayEquals(pattern(4096, 6), c.read(0, 4096));
         }
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (server.connectionCount() > 0 && deadline - System.nanoTime() > 0) {
-            Thread.onSpinWait();
+            LockSupport.parkNanos(1_000_000); // poll: the connection thread ends on its own
         }
         assertEquals(0, server.connectionCount(), "closed connections are let go");
     }
