@@ -1,5 +1,8 @@
 package wbgov.nbd;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wbgov.linux.LinuxCalls;
@@ -21,13 +24,34 @@ public final class MemoryLock {
     private MemoryLock() {
     }
 
+    /**
+     * Pages actually pinned: the "Locked:" total of {@code /proc/self/smaps_rollup}, in bytes; -1
+     * when unreadable. With MCL_ONFAULT this is what locking costs in RAM; VmLck counts whole
+     * mappings, reserved-but-untouched ones included.
+     */
+    public static long lockedResidentBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/smaps_rollup"))) {
+                if (line.startsWith("Locked:")) {
+                    String v = line.substring(7).trim();
+                    int sp = v.indexOf(' ');
+                    return Long.parseLong(sp < 0 ? v : v.substring(0, sp)) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return -1;
+    }
+
     /** Locks and logs the locked size (VmLck); returns it in bytes, or -1 when refused. */
     public static long lockAll() {
         try {
             LinuxCalls.mlockall(true);
             long locked = LinuxCalls.lockedBytes();
-            LOG.info("memory locked: mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT), VmLck {} MiB, VmRSS {} MiB",
-                    locked >> 20, LinuxCalls.residentBytes() >> 20);
+            LOG.info("memory locked: mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT), VmLck {} MiB (address space under "
+                    + "lock, reservations included), of it resident and pinned {} MiB, VmRSS {} MiB",
+                    locked >> 20, lockedResidentBytes() >> 20, LinuxCalls.residentBytes() >> 20);
             return locked;
         } catch (LinuxException e) {
             LOG.warn("{}: memory stays unlocked; under memory pressure the server may be paged out while the "
