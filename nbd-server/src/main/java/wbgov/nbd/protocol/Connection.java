@@ -134,7 +134,6 @@ public final class Connection implements Runnable {
             if (!readFully(hdr, true)) {
                 return; // orderly EOF between requests
             }
-            long arrivalNs = System.nanoTime();
             int magic = hdr.getInt(0);
             if (magic != Wire.REQUEST_MAGIC) {
                 throw new ProtocolException("bad request magic 0x" + Integer.toHexString(magic));
@@ -163,6 +162,9 @@ public final class Connection implements Runnable {
                 returnRequest(r);
                 return; // export shutting down
             }
+            // Service time starts at admission: a wait for room above is back-pressure, not
+            // service, and must not shorten the emulated latency (throughput = limit / latency).
+            long arrivalNs = System.nanoTime();
             r.cookie = cookie;
             r.type = type;
             r.flags = flags;
