@@ -7,13 +7,15 @@ import wbgov.nbd.Export;
 
 /**
  * Heap bytes allocated by the threads that serve requests (every thread named "nbd-…":
- * connection threads, an export's service-time thread, the acceptor), over a number of
+ * connection threads, an export's service-time thread, the acceptor; not the control thread), over a number of
  * requests: the proof of "no allocation per request", for tests and the bench. Not for the
  * request path itself (it allocates while it measures, on the caller's thread).
  */
 public final class ServingAllocation {
     /** Thread-name prefix of every serving thread. */
     public static final String THREAD_PREFIX = "nbd-";
+    /** The control socket's thread: it allocates to answer, and is not on the request path. */
+    public static final String CONTROL_THREAD = "nbd-control";
 
     private ServingAllocation() {
     }
@@ -25,15 +27,10 @@ public final class ServingAllocation {
         }
     }
 
-    /**
-     * Measures over the next {@code requests} completions of {@code export} (a client must be
-     * driving it), or until {@code timeoutMs}. Threads are the serving threads alive at the start.
-     */
-    public static Measurement measure(Export export, long requests, long timeoutMs) throws InterruptedException {
-        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private static long[] servingThreadIds() {
         List<Thread> threads = new ArrayList<>();
         for (Thread t : Thread.getAllStackTraces().keySet()) {
-            if (t.getName().startsWith(THREAD_PREFIX)) {
+            if (t.getName().startsWith(THREAD_PREFIX) && !t.getName().equals(CONTROL_THREAD)) {
                 threads.add(t);
             }
         }
@@ -41,6 +38,31 @@ public final class ServingAllocation {
         for (int i = 0; i < ids.length; i++) {
             ids[i] = threads.get(i).getId();
         }
+        return ids;
+    }
+
+    /**
+     * Heap bytes allocated so far by the serving threads alive now (cumulative; threads that
+     * ended are not counted). Two readings during one client's run give bytes per request.
+     */
+    public static long allocatedBytesNow() {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (long b : mx.getThreadAllocatedBytes(servingThreadIds())) {
+            if (b > 0) {
+                sum += b;
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * Measures over the next {@code requests} completions of {@code export} (a client must be
+     * driving it), or until {@code timeoutMs}. Threads are the serving threads alive at the start.
+     */
+    public static Measurement measure(Export export, long requests, long timeoutMs) throws InterruptedException {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long[] ids = servingThreadIds();
         long[] before = mx.getThreadAllocatedBytes(ids);
         long r0 = export.stats().requestsCompleted.get();
         long deadline = System.nanoTime() + timeoutMs * 1_000_000;
