@@ -145,10 +145,16 @@ public final class NbdBench {
         long vmLck = statusKb(status, "VmLck:");
         long vmRss = statusKb(status, "VmRSS:");
         long pinned = statusKb(Files.readString(Path.of("/proc/" + ours.pid + "/smaps_rollup")), "Locked:");
+        long exportKb = wbgov.nbd.MemoryLock.memoryExportMappedBytes(Path.of("/proc/" + ours.pid + "/maps")) >> 10;
+        for (String line : Files.readAllLines(out.resolve("fio-nbd").resolve("ours-server.log"))) {
+            if (line.contains("IoFlusher")) {
+                notes.add(line.replaceFirst("^\\S+ \\[[^]]*\\] ", ""));
+            }
+        }
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
         long[] cpuAfter = cpuTimes();
         double busy = 1.0 - (double) (cpuAfter[1] - cpuBefore[1]) / Math.max(1, cpuAfter[0] - cpuBefore[0]);
-        String md = markdown(results, vmLck, pinned, vmRss, loadBefore, loadAfter, busy);
+        String md = markdown(results, vmLck, exportKb, pinned, vmRss, loadBefore, loadAfter, busy);
         Files.writeString(out.resolve("nbd.md"), md);
         System.out.print(md);
         System.err.println("bench nbd: written to " + out.resolve("nbd.md"));
@@ -167,7 +173,7 @@ public final class NbdBench {
         waitFor(() -> Files.readString(log).contains("memory locked") || Files.readString(log).contains("memory stays"),
                 p, "our server (log " + log + ")");
         for (String line : Files.readAllLines(log)) {
-            if (line.contains("MemoryLock") || line.contains("IoFlusher")) {
+            if (line.contains("MemoryLock")) {
                 notes.add(line.replaceFirst("^\\S+ \\[[^]]*\\] ", ""));
             }
         }
@@ -321,7 +327,7 @@ public final class NbdBench {
 
     // ---- report -----------------------------------------------------------------------------
 
-    private String markdown(Map<String, Map<String, Result>> results, long vmLckKb, long pinnedKb, long rssKb,
+    private String markdown(Map<String, Map<String, Result>> results, long vmLckKb, long exportKb, long pinnedKb, long rssKb,
             String loadBefore, String loadAfter, double busy) throws Exception {
         StringBuilder sb = new StringBuilder();
         String when = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
@@ -359,10 +365,12 @@ public final class NbdBench {
         }
         sb.append(String.format(Locale.ROOT, "%nOur server (`./wbgov serve --unix … memory:%s`, the launcher's fixed heap, "
                 + "mlockall(MCL_CURRENT|MCL_FUTURE|MCL_ONFAULT)) after the runs: VmLck %d MiB (address space under lock, "
-                + "reservations included), pinned resident (smaps Locked) %d MiB, VmRSS %d MiB. Allocation per request: "
+                + "reservations included: %d MiB the process, %d MiB the memory export's mapping), pinned resident "
+                + "(smaps Locked, the export's written pages included) %d MiB, VmRSS %d MiB. Allocation per request: "
                 + "heap bytes allocated by the serving threads (\"nbd-…\", from the control socket's "
                 + "serving_alloc_bytes) between two readings during each job, divided by the requests served between "
-                + "them.%n%n", size, vmLckKb >> 10, pinnedKb >> 10, rssKb >> 10));
+                + "them.%n%n", size, vmLckKb >> 10, (vmLckKb - exportKb) >> 10, exportKb >> 10, pinnedKb >> 10,
+                rssKb >> 10));
         sb.append(String.format(Locale.ROOT, "Machine load: loadavg before %s, after %s; all CPUs %.0f %% busy during the "
                 + "bench (this bench's own fio and servers included).%n%n", loadBefore, loadAfter, 100 * busy));
         for (String note : notes) {
