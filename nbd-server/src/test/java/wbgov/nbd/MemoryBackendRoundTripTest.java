@@ -27,7 +27,7 @@ class MemoryBackendRoundTripTest {
                 Files.copy(in, script);
             }
             Peers.Result r = Peers.run(120, python.toString(), script.toString(), s.uri());
-            assertTrue(r.exit() == 0 && r.output().contains("OK"), r.output());
+            assertTrue(r.exit() == 0 && r.output().contains("OK large"), r.output());
         }
     }
 }

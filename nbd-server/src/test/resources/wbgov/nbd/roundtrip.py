@@ -20,3 +20,11 @@ assert h.pread(65536, G + 5 * 4096) == bytes(65536), "zeroed range not zero"
 tail = h.pread(4096, G + 5 * 4096 + (32 << 20) - 4096)
 assert tail == data[-4096:], "data after the zeroed range changed"
 print("OK")
+# Lengths of 2 GiB and more (TRIM, WRITE_ZEROES, BLOCK_STATUS carry 32-bit unsigned lengths).
+h.pwrite(b"x" * 4096, 2 * G + 4096)
+h.trim(3 * G - 4096, 0)
+assert h.pread(4096, 2 * G + 4096) == bytes(4096), "3 GiB trim did not reach past 2 GiB"
+h.pwrite(b"y" * 4096, 2 * G + 8192)
+h.zero(3 * G - 4096, 0)
+assert h.pread(4096, 2 * G + 8192) == bytes(4096), "3 GiB zero did not reach past 2 GiB"
+print("OK large")

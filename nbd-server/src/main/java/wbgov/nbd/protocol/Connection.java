@@ -179,7 +179,7 @@ public final class Connection implements Runnable {
             r.type = type;
             r.flags = flags;
             r.offset = offset;
-            r.length = (int) length;
+            r.length = (int) length; // unsigned: TRIM, WRITE_ZEROES and BLOCK_STATUS may exceed 2 GiB
             r.arrivalNs = arrivalNs;
             r.dataBytes = dataBytes;
             r.chunkCount = nChunks;
@@ -277,11 +277,11 @@ public final class Connection implements Runnable {
                 stats.flushes.incrementAndGet();
                 return backend.flush();
             case Wire.CMD_TRIM: {
-                int err = r.length == 0 ? 0 : backend.trim(r.offset, r.length);
+                int err = r.length == 0 ? 0 : backend.trim(r.offset, Integer.toUnsignedLong(r.length));
                 return err == 0 && (r.flags & Wire.CMD_FLAG_FUA) != 0 ? backend.flush() : err;
             }
             case Wire.CMD_WRITE_ZEROES: {
-                int err = r.length == 0 ? 0 : backend.zero(r.offset, r.length, (r.flags & Wire.CMD_FLAG_NO_HOLE) == 0,
+                int err = r.length == 0 ? 0 : backend.zero(r.offset, Integer.toUnsignedLong(r.length), (r.flags & Wire.CMD_FLAG_NO_HOLE) == 0,
                         (r.flags & Wire.CMD_FLAG_FAST_ZERO) != 0);
                 return err == 0 && (r.flags & Wire.CMD_FLAG_FUA) != 0 ? backend.flush() : err;
             }
@@ -300,7 +300,7 @@ public final class Connection implements Runnable {
         c.clear();
         c.putInt(Wire.META_ID_BASE_ALLOCATION);
         long off = r.offset;
-        long end = r.offset + r.length;
+        long end = r.offset + Integer.toUnsignedLong(r.length); // lengths up to 4 GiB - 1
         int max = (r.flags & Wire.CMD_FLAG_REQ_ONE) != 0 ? 1 : MAX_EXTENTS;
         int n = 0;
         int lastFlags = -1;
