@@ -259,7 +259,7 @@ public final class NbdBench {
         long[] second = new long[2];
         Thread probe = new Thread(() -> {
             try {
-                Thread.sleep((rampSeconds() + 0.5) > 0 ? (long) ((rampSeconds() + 0.5) * 1000) : 500);
+                Thread.sleep(rampSeconds() * 1000L + 500); // fio starts counting after its ramp
                 readAlloc(s, first);
                 Thread.sleep((runtimeSeconds() - 1) * 1000L);
                 readAlloc(s, second);
