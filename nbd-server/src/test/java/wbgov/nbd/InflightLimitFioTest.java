@@ -102,6 +102,58 @@ class InflightLimitFioTest {
     }
 
     @Test
+    void byteLimitHoldsAndChangesAtRuntime() throws Exception {
+        // 256 KiB writes at depth 64, request limit out of the way: the byte limit decides.
+        Export export = Export.builder(FileBackend.memory(256L << 20)).maxRequestBytes(1 << 20)
+                .inflightRequests(1024).inflightBytes(8L << 20).latencyNs(LATENCY_NS).build();
+        try (TestServer s = new TestServer(export)) {
+            InflightLimit limit = export.inflightLimit();
+            assertEquals("ok\n", s.ctl("set inflight-bytes 1M")); // 4 requests of 256 KiB
+            long[] maxBytes = new long[1];
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread sampler = new Thread(() -> {
+                while (!stop.get()) {
+                    synchronized (maxBytes) {
+                        maxBytes[0] = Math.max(maxBytes[0], limit.bytes());
+                    }
+                    java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+                }
+            });
+            sampler.setDaemon(true);
+            sampler.start();
+            Process fio = s.fio("--rw=randwrite", "--bs=256k", "--iodepth=64", "--size=64m", "--time_based",
+                    "--runtime=30");
+            try {
+                Thread.sleep(1000);
+                double iops1m = iops(export, 1500);
+                long max1m;
+                synchronized (maxBytes) {
+                    max1m = maxBytes[0];
+                    maxBytes[0] = 0;
+                }
+                assertEquals("ok\n", s.ctl("set inflight-bytes 2M")); // 8 requests
+                Thread.sleep(300);
+                synchronized (maxBytes) {
+                    maxBytes[0] = 0;
+                }
+                double iops2m = iops(export, 1500);
+                long max2m;
+                synchronized (maxBytes) {
+                    max2m = maxBytes[0];
+                }
+                assertTrue(fio.isAlive(), "fio ended early; see its log in " + s.dir);
+                assertEquals(1L << 20, max1m, "bytes in flight at a 1 MiB limit");
+                assertEquals(2L << 20, max2m, "bytes in flight at a 2 MiB limit");
+                assertEquals(200, iops1m, 200 * 0.2, "IOPS at 4 × 256 KiB, 20 ms");
+                assertEquals(400, iops2m, 400 * 0.2, "IOPS at 8 × 256 KiB, 20 ms");
+            } finally {
+                stop.set(true);
+                TestServer.stop(fio);
+            }
+        }
+    }
+
+    @Test
     void zeroAndTooFewBytesAreRefusedOverTheControlSocket() throws Exception {
         Export export = Export.builder(FileBackend.memory(16L << 20)).maxRequestBytes(1 << 20)
                 .inflightRequests(8).inflightBytes(8L << 20).build();
