@@ -28,8 +28,17 @@ public final class ServingAllocation {
     }
 
     private static long[] servingThreadIds() {
+        // Enumerate through the root thread group: unlike Thread.getAllStackTraces() this takes
+        // no safepoint, so polling stats does not pause the serving threads.
+        ThreadGroup root = Thread.currentThread().getThreadGroup();
+        while (root.getParent() != null) {
+            root = root.getParent();
+        }
+        Thread[] all = new Thread[root.activeCount() + 16];
+        int count = root.enumerate(all, true);
         List<Thread> threads = new ArrayList<>();
-        for (Thread t : Thread.getAllStackTraces().keySet()) {
+        for (int i = 0; i < count; i++) {
+            Thread t = all[i];
             if (t.getName().startsWith(THREAD_PREFIX) && !t.getName().equals(CONTROL_THREAD)) {
                 threads.add(t);
             }
