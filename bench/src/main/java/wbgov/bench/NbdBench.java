@@ -113,10 +113,14 @@ public final class NbdBench {
                     LocalDate.now() + "-" + hostName());
         }
         NbdBench b = new NbdBench(quick, out, size);
+        // Ctrl-C runs shutdown hooks, not finally blocks: stop the servers there too.
+        Thread hook = new Thread(b::stopAll, "bench-nbd-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
         try {
             return b.runAll();
         } finally {
             b.stopAll();
+            Runtime.getRuntime().removeShutdownHook(hook);
         }
     }
 
@@ -213,8 +217,10 @@ public final class NbdBench {
         return s;
     }
 
-    private void stopAll() {
-        for (Server s : servers) {
+    private synchronized void stopAll() {
+        List<Server> running = new ArrayList<>(servers);
+        servers.clear();
+        for (Server s : running) {
             ProcessHandle.of(s.pid).ifPresent(h -> {
                 h.destroy(); // SIGTERM: ours shuts down cleanly
                 try {
