@@ -74,6 +74,16 @@ class RigsKernelTest {
     }
 
     @Test
+    void readsProcSysWhole() throws Exception {
+        // Files.readString reads /proc/sys one byte first, and /proc/sys answers EOF at offset 1:
+        // 400000000 read as "4". The snapshot must see what sysctl sees.
+        for (String k : KernelSnapshot.VM_KNOBS) {
+            String viaCat = Sh.run("cat", "/proc/sys/vm/" + k);
+            assertEquals(viaCat, Sh.read(Path.of("/proc/sys/vm", k)), k);
+        }
+    }
+
+    @Test
     void snapshotRestoresBothFormsAndBdiKnobs() throws Exception {
         requirePeers();
         try (FastDevice fast = FastDevice.builder(tmp.resolve("fast")).sizeBytes(128L << 20).warm(false).build()) {
@@ -90,6 +100,9 @@ class RigsKernelTest {
                 assertFalse(snap.differences().isEmpty(), "vm.dirty_bytes change not seen");
                 snap.restore();
                 assertEquals(List.of(), snap.differences());
+                for (String k : KernelSnapshot.VM_KNOBS) {
+                    assertEquals(snap.savedVm().get(k), Sh.run("cat", "/proc/sys/vm/" + k), k);
+                }
             }
         }
     }
