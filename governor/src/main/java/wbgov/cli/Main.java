@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The CLI entry point: only wires subcommands. */
 @Command(name = "wbgov", mixinStandardHelpOptions = true, version = "wbgov 0.1.0",
         description = "A Linux writeback governor, and an NBD server built for the write-out path.",
-        subcommands = {ServeCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, CtlCommand.class, AttachCommand.class, DetachCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
