@@ -138,6 +138,27 @@ public final class Metrics {
     }
 
     /**
+     * Like {@link #zeroProgressSeconds} over several devices at once: a bin counts when any of
+     * them grew by nothing in it (each bin counts once, however many devices stalled in it).
+     */
+    public static double zeroProgressSecondsAny(double[] t, java.util.List<double[]> cums, double from, double to,
+            double binSec) {
+        int bins = (int) Math.floor((to - from) / binSec + 1e-9);
+        int zero = 0;
+        for (int k = 0; k < bins; k++) {
+            double a = from + k * binSec;
+            double b = a + binSec;
+            for (double[] cum : cums) {
+                if (valueAt(t, cum, b) - valueAt(t, cum, a) <= 0) {
+                    zero++;
+                    break;
+                }
+            }
+        }
+        return zero * binSec;
+    }
+
+    /**
      * Seconds from {@code tChange} until a series comes within {@code bound} and stays there up
      * to {@code tEnd}: the time of the first sample after the last one above the bound, minus
      * {@code tChange}; 0 when no sample in the span is above. NaN when the last sample of the

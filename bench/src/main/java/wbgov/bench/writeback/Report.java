@@ -26,7 +26,7 @@ public final class Report {
             return v > 0 ? "∞" : "-∞";
         }
         double a = Math.abs(v);
-        if (a >= 100 || v == Math.rint(v) && a < 1e15) {
+        if (a >= 100) {
             return String.format(Locale.ROOT, "%.0f", v);
         }
         if (a >= 10) {
@@ -103,7 +103,7 @@ public final class Report {
                         .append(" | ").append(m.target().text(m.unit())).append(" |");
                 for (Configuration c : configurations) {
                     RunResult r = s.run(c);
-                    b.append(' ').append(r == null ? "not run" : m.format(r.get(m.key()))).append(" |");
+                    b.append(' ').append(cell(m, r)).append(" |");
                 }
                 RunResult w = s.run(Configuration.WBGOV);
                 String verdict = w == null ? "not run" : Double.isNaN(w.get(m.key())) ? "not measured"
@@ -112,6 +112,15 @@ public final class Report {
             }
         }
         return b.toString();
+    }
+
+    /** A table cell: "not run", the value, or "&gt; value" for a lower bound. */
+    static String cell(Metric m, RunResult r) {
+        if (r == null) {
+            return "not run";
+        }
+        String v = m.format(r.get(m.key()));
+        return r.isLowerBound(m.key()) ? "> " + v : v;
     }
 
     /** Plain sentences, one per target wbgov missed or could not be measured against. */
@@ -132,7 +141,7 @@ public final class Report {
                     out.add(s.name() + ", " + m.key() + " (" + m.label() + "): not measured"
                             + (w.error() != null ? " — the run failed: " + w.error() : "") + ".");
                 } else if (!m.target().met(v)) {
-                    out.add(s.name() + ", " + m.key() + " (" + m.label() + "): measured " + m.format(v)
+                    out.add(s.name() + ", " + m.key() + " (" + m.label() + "): measured " + cell(m, w)
                             + ", target " + m.target().text(m.unit()) + ".");
                 }
             }
@@ -169,7 +178,7 @@ public final class Report {
                     .append(m.target() == null ? "" : m.target().text(m.unit())).append(" |");
             for (Configuration c : configurations) {
                 RunResult r = s.run(c);
-                b.append(' ').append(r == null ? "not run" : m.format(r.get(m.key()))).append(" |");
+                b.append(' ').append(cell(m, r)).append(" |");
             }
             b.append('\n');
         }

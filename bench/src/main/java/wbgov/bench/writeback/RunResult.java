@@ -15,6 +15,7 @@ public final class RunResult {
     private final Recording recording;
     private final Map<String, Double> values = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
+    private final java.util.Set<String> lowerBounds = new java.util.HashSet<>();
     private String error;
     private String csvFile;
 
@@ -35,6 +36,20 @@ public final class RunResult {
     public RunResult put(String key, double value) {
         values.put(key, value);
         return this;
+    }
+
+    /**
+     * A value known only as a lower bound: the wait was cut off at {@code value} (a sync that
+     * would have taken minutes). The report prints it as "&gt; value".
+     */
+    public RunResult putAtLeast(String key, double value) {
+        values.put(key, value);
+        lowerBounds.add(key);
+        return this;
+    }
+
+    public boolean isLowerBound(String key) {
+        return lowerBounds.contains(key);
     }
 
     /** The value, NaN when not measured. */

@@ -66,6 +66,15 @@ class MetricsTest {
     }
 
     @Test
+    void zeroProgressOfAnyDeviceCountsEachBinOnce() {
+        double[] t = {0, 1, 2, 3, 4};
+        double[] a = {0, 0, 1, 2, 3};      // stalls in [0,1]
+        double[] b = {0, 0, 1, 1, 2};      // stalls in [0,1] and [2,3]
+        assertEquals(2.0, Metrics.zeroProgressSecondsAny(t, java.util.List.of(a, b), 0, 4, 1.0), 1e-12);
+        assertEquals(0.0, Metrics.zeroProgressSecondsAny(t, java.util.List.of(a), 1, 4, 1.0), 1e-12);
+    }
+
+    @Test
     void reconvergeIsTheTimeAfterTheLastExcursion() {
         double[] t = {0, 1, 2, 3, 4, 5, 6};
         double[] v = {1, 1, 5, 4, 1, 1, 1};

@@ -32,7 +32,7 @@ class ReportTest {
         assertEquals("0.17", Report.number(0.172));
         assertEquals("24.7", Report.number(24.7));
         assertEquals("1200", Report.number(1200));
-        assertEquals("3", Report.number(3.0));
+        assertEquals("3.00", Report.number(3.0));
         assertEquals("∞", Report.number(Double.POSITIVE_INFINITY));
         assertEquals("—", Report.number(Double.NaN));
         assertEquals("—", Metric.of("k", "l", "s").format(Double.NaN));
@@ -46,7 +46,7 @@ class ReportTest {
         assertEquals("| scenario | metric | target | defaults | wbgov | wbgov meets it? |\n"
                 + "| --- | --- | --- | ---: | ---: | --- |\n"
                 + "| contention | P1: fast writer / solo | ≥ 0.95 | 0.17 | 0.98 | yes |\n"
-                + "| contention | P2: slow device / backend rate | ≥ 0.95 | 0 | 0.91 | **no** |\n", t);
+                + "| contention | P2: slow device / backend rate | ≥ 0.95 | 0.00 | 0.91 | **no** |\n", t);
     }
 
     @Test
