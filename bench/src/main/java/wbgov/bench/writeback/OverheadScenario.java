@@ -72,8 +72,10 @@ public final class OverheadScenario extends Scenario {
         res.metric(Metric.of("cpu_pct", "daemon CPU, % of one core", "%", Metric.Target.atMost(0.5)));
         res.metric(Metric.of("ticks_per_s", "daemon ticks per second", "/s"));
         res.metric(Metric.of("rss_mib", "daemon resident memory at the end", "MiB"));
-        res.metric(Metric.of("alloc_per_tick", "heap allocated per tick (in-process)", "B"));
-        res.metric(Metric.of("tick_cpu_us", "CPU per tick (in-process, one thread)", "µs"));
+        res.metric(Metric.of("alloc_per_tick", "heap allocated per tick, rescan every 5 s (in-process)", "B"));
+        res.metric(Metric.of("tick_cpu_us", "CPU per tick, rescan every 5 s (in-process, one thread)", "µs"));
+        res.metric(Metric.of("alloc_per_tick_sampling", "heap allocated per tick, no rescan (in-process)", "B"));
+        res.metric(Metric.of("tick_cpu_us_sampling", "CPU per tick, no rescan (in-process)", "µs"));
         loops = LoopSet.create(ctx.work.resolve("overhead-loops"), devices, 64L << 20);
         for (String b : loops.bdis()) {
             snap.bdi(b);
@@ -117,32 +119,43 @@ public final class OverheadScenario extends Scenario {
                 r.note("daemon exited with " + exit + "; log " + g.log());
             }
         }
-        // (2) in-process: allocation and CPU per tick
+        // (2) in-process: allocation and CPU per tick, with the daemon's 5 s rescan and without any
+        int warm = (int) (warmupS * 10);
+        int n = (int) (ctx.size(30.0, 10.0) * 10);
+        double[] withRescan = inProcess(pol, state.resolve("inproc"), 5_000_000_000L, warm, n);
+        double[] noRescan = inProcess(pol, state.resolve("inproc-norescan"), 3_600_000_000_000L, warm, n);
+        r.put("alloc_per_tick", withRescan[0]).put("tick_cpu_us", withRescan[1])
+                .put("alloc_per_tick_sampling", noRescan[0]).put("tick_cpu_us_sampling", noRescan[1]);
+        r.note("in-process: " + n + " ticks measured after " + warm + " warm-up ticks; knob changes during them: "
+                + (long) withRescan[2] + " with rescans, " + (long) noRescan[2] + " without (a change logs a line, which "
+                + "allocates)");
+        return r;
+    }
+
+    /**
+     * Heap bytes and CPU µs per tick of a Governor on this thread, and the knob changes made:
+     * {@code warm} ticks, then {@code n} measured ticks, at 10 Hz.
+     */
+    private double[] inProcess(Path pol, Path state, long rescanNs, int warm, int n) throws Exception {
         PolicySet ps = PolicySet.load(pol);
-        KnobJournal journal = new KnobJournal(state.resolve("inproc"));
-        Governor gov = new Governor(new Governor.Config(state.resolve("inproc"), 100_000_000L, 5_000_000_000L,
-                5_000_000_000L, false, true), ps, DeviceScanner.system(), BdiKnobs.system(journal));
+        KnobJournal journal = new KnobJournal(state);
+        Governor gov = new Governor(new Governor.Config(state, 100_000_000L, rescanNs, 5_000_000_000L, false, true), ps,
+                DeviceScanner.system(), BdiKnobs.system(journal));
         ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();
         try {
             gov.start(System.nanoTime());
-            int warm = (int) (warmupS * 10);
-            int n = (int) (ctx.size(30.0, 10.0) * 10);
             tick(gov, warm);
             long a0 = mx.getThreadAllocatedBytes(tid);
             long c0 = mx.getCurrentThreadCpuTime();
-            long cost = tick(gov, n);
+            long changes = tick(gov, n);
             long a1 = mx.getThreadAllocatedBytes(tid);
             long c1 = mx.getCurrentThreadCpuTime();
-            // the measuring itself (two MXBean reads) is outside the loop; parkNanos allocates nothing
-            r.put("alloc_per_tick", (a1 - a0) / (double) n).put("tick_cpu_us", (c1 - c0) / 1e3 / n);
-            r.note("in-process: " + n + " ticks measured after " + warm + " warm-up ticks; " + cost
-                    + " knob change(s) during the measured ticks (a change logs a line, which allocates)");
+            return new double[] {(a1 - a0) / (double) n, (c1 - c0) / 1e3 / n, changes};
         } finally {
             gov.restore();
             gov.close();
         }
-        return r;
     }
 
     /** Runs {@code n} ticks at 10 Hz on this thread; returns the knob changes made. */

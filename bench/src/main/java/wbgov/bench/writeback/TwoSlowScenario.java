@@ -146,8 +146,10 @@ public final class TwoSlowScenario extends Scenario {
         private final Thread thread;
         private volatile boolean stop;
         private volatile Writer current;
+        private final Recorder.WriterSlot slot;
 
         Cycler(Recorder.WriterSlot slot) {
+            this.slot = slot;
             thread = new Thread(() -> {
                 for (int i = 0; !stop; i++) {
                     Writer w = Writer.start(fast.mountPoint().resolve("cycle-" + (i % 2) + ".dat"), CYCLE_BYTES, Writer.Sync.NONE);
@@ -157,8 +159,11 @@ public final class TwoSlowScenario extends Scenario {
                         w.stop();
                     }
                     try {
-                        w.close();
+                        w.await(1, java.util.concurrent.TimeUnit.HOURS); // close() would stop it at once
                     } catch (java.io.IOException e) {
+                        return;
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
                         return;
                     }
                 }
@@ -168,8 +173,7 @@ public final class TwoSlowScenario extends Scenario {
         }
 
         long bytesWritten() {
-            Writer w = current;
-            return w == null ? 0 : w.bytesWritten();
+            return slot.progressBytes();
         }
 
         @Override
