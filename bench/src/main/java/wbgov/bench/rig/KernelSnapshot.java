@@ -33,24 +33,47 @@ public final class KernelSnapshot implements AutoCloseable {
     private final Map<String, String> vm = new LinkedHashMap<>();
     private final Map<String, Map<String, String>> bdis = new LinkedHashMap<>();
     private final Teardown.Handle teardown;
+    private final MachineLock lock;
 
-    private KernelSnapshot(Path proc, Path sys) throws IOException {
+    private KernelSnapshot(Path proc, Path sys, MachineLock lock) throws IOException {
         this.proc = proc;
         this.sys = sys;
+        this.lock = lock;
         for (String k : VM_KNOBS) {
             vm.put(k, Sh.read(vmKnob(k)));
         }
-        this.teardown = Teardown.register("kernel snapshot (vm.dirty_* and " + "bdi knobs)", this::restore);
+        this.teardown = Teardown.register("kernel snapshot (vm.dirty_* and bdi knobs)", this::restoreAndUnlock);
     }
 
-    /** Saves the global dirty limits now; add bdis with {@link #bdi(String)} before touching them. */
+    /**
+     * Takes the machine-wide bench lock (waiting for another benchmark or end-to-end test to
+     * finish, up to {@link MachineLock#DEFAULT_WAIT_NS}), then saves the global dirty limits; add
+     * bdis with {@link #bdi(String)} before touching them. Two runs that both change
+     * {@code vm.dirty_bytes} would each save the other's value as "original" and restore it.
+     */
     public static KernelSnapshot take() throws IOException {
-        return new KernelSnapshot(Path.of("/proc"), Path.of("/sys"));
+        MachineLock lock = MachineLock.acquire(MachineLock.DEFAULT_WAIT_NS);
+        try {
+            return new KernelSnapshot(Path.of("/proc"), Path.of("/sys"), lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
-    /** For tests on a fake tree. */
+    /** For tests on a fake tree (no lock). */
     static KernelSnapshot take(Path procRoot, Path sysRoot) throws IOException {
-        return new KernelSnapshot(procRoot, sysRoot);
+        return new KernelSnapshot(procRoot, sysRoot, null);
+    }
+
+    private void restoreAndUnlock() throws IOException {
+        try {
+            restore();
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
     }
 
     private Path vmKnob(String k) {
@@ -199,7 +222,7 @@ public final class KernelSnapshot implements AutoCloseable {
         }
     }
 
-    /** Restores (once) and deregisters from the shutdown hook. */
+    /** Restores (once), releases the machine lock and deregisters from the shutdown hook. */
     @Override
     public void close() throws IOException {
         try {

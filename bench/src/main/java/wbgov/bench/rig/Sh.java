@@ -74,8 +74,22 @@ public final class Sh {
         }
     }
 
+    /**
+     * Reads a sysfs/procfs value in one {@code read(2)} of up to 64 KiB. Not
+     * {@code Files.readString}: it starts with a 1-byte read for a file whose size reads 0, and
+     * {@code /proc/sys} answers a read at a non-zero offset with EOF, so {@code vm.dirty_bytes}
+     * 400000000 would read as "4".
+     */
     public static String read(Path file) throws IOException {
-        return Files.readString(file).trim();
+        byte[] buf = new byte[65536];
+        int n = 0;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            int r;
+            while (n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0) {
+                n += r;
+            }
+        }
+        return new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8).trim();
     }
 
     /** MAJ:MIN of a block device, from /sys/block/NAME/dev ("loop3" → "7:3"). */

@@ -47,6 +47,7 @@ public final class Writer implements AutoCloseable {
     private volatile long syncedNs;
     private volatile boolean stopRequested;
     private volatile Throwable error;
+    private volatile Teardown.Handle teardown;
 
     private Writer(Path file, long totalBytes, Sync sync, String name) {
         this.file = file;
@@ -61,16 +62,28 @@ public final class Writer implements AutoCloseable {
         if (totalBytes <= 0) {
             throw new IllegalArgumentException("bytes must be > 0: " + totalBytes);
         }
-        Writer w = new Writer(file, totalBytes, sync, "writer-" + file.getFileName());
-        w.thread.start();
-        return w;
+        return new Writer(file, totalBytes, sync, "writer-" + file.getFileName()).begin();
     }
 
     /** Starts a writer that writes until {@link #stop()}, then {@code sync}. */
     public static Writer startUnbounded(Path file, Sync sync) {
-        Writer w = new Writer(file, Long.MAX_VALUE, sync, "writer-" + file.getFileName());
-        w.thread.start();
-        return w;
+        return new Writer(file, Long.MAX_VALUE, sync, "writer-" + file.getFileName()).begin();
+    }
+
+    /**
+     * Registered with {@link Teardown} while running, so that on Ctrl-C it stops writing (newest
+     * first: before the device under it is torn down). The hook does not wait for its sync: the
+     * device's own teardown lifts the slow rate so the sync ends quickly, then unmounts.
+     */
+    private Writer begin() {
+        teardown = Teardown.register("writer of " + file, () -> {
+            stop();
+            if (Thread.currentThread() != thread) {
+                thread.join(1000);
+            }
+        });
+        thread.start();
+        return this;
     }
 
     private void run() {
@@ -101,6 +114,15 @@ public final class Writer implements AutoCloseable {
             syncedNs = System.nanoTime();
         } catch (IOException | RuntimeException e) {
             error = e;
+        } finally {
+            Teardown.Handle h = teardown;
+            if (h != null) {
+                try {
+                    h.close(); // deregisters; stopping a finished writer is harmless
+                } catch (Exception e) {
+                    // the action only sets a flag and joins
+                }
+            }
         }
     }
 

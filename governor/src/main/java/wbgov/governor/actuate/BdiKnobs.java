@@ -206,10 +206,20 @@ public final class BdiKnobs implements KnobJournal.Restorer {
      * threshold moved with dirtyable memory, and the caller should {@link #apply} again.
      */
     public boolean drifted(KnobState kept, KnobTarget target) {
-        long q = 2 * kept.quantumBytes();
-        return kept.strict() != target.strict()
-                || Math.abs(kept.maxBytes() - target.maxBytes()) > Math.max(q, target.maxBytes() / 64)
-                || Math.abs(kept.minBytes() - target.minBytes()) > Math.max(q, target.minBytes() / 64);
+        return drifted(kept.maxBytes(), kept.minBytes(), kept.strict(), kept.quantumBytes(), target.maxBytes(),
+                target.minBytes(), target.strict());
+    }
+
+    /**
+     * {@link #drifted(KnobState, KnobTarget)} on primitives, for the governor's allocation-free
+     * periodic check ({@code quantumBytes} as {@link KnobState#quantumBytes()}).
+     */
+    public static boolean drifted(long keptMaxBytes, long keptMinBytes, boolean keptStrict, long quantumBytes,
+            long targetMaxBytes, long targetMinBytes, boolean targetStrict) {
+        long q = 2 * quantumBytes;
+        return keptStrict != targetStrict
+                || Math.abs(keptMaxBytes - targetMaxBytes) > Math.max(q, targetMaxBytes / 64)
+                || Math.abs(keptMinBytes - targetMinBytes) > Math.max(q, targetMinBytes / 64);
     }
 
     /**

@@ -11,6 +11,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wbgov.governor.actuate.ApplyResult;
 import wbgov.governor.actuate.BdiKnobs;
+import wbgov.governor.actuate.KnobState;
 import wbgov.governor.actuate.KnobTarget;
 import wbgov.governor.control.Decision;
 import wbgov.governor.control.DrainTimeController;
@@ -28,6 +29,7 @@ import wbgov.governor.policy.Units;
 import wbgov.governor.sample.BdiSample;
 import wbgov.governor.sample.BdiSampler;
 import wbgov.governor.sample.DebugFs;
+import wbgov.governor.sample.KnobSampler;
 import wbgov.governor.sample.Sources;
 import wbgov.governor.sample.SystemSample;
 import wbgov.governor.sample.SystemSampler;
@@ -64,6 +66,9 @@ public final class Governor implements AutoCloseable {
     private final List<ServedExport> served = new ArrayList<>();
 
     private BdiSampler sampler;
+    /** Reads the kept knobs of governed devices for the drift check, without allocating. */
+    private KnobSampler knobSampler;
+    private final long[] keptKnobs = new long[3];
     private BdiSample[] samples = new BdiSample[0];
     private volatile DeviceState[] states = new DeviceState[0];
     private long nextRescanNs;
@@ -180,7 +185,7 @@ public final class Governor implements AutoCloseable {
                 changes += actuate(d, dec.newBytes, dec.reason.text(), nowNs);
             } else if (knobs != null && nowNs - d.lastDriftCheckNs >= config.driftCheckNs()) {
                 d.lastDriftCheckNs = nowNs;
-                changes += reassertIfDrifted(d, nowNs);
+                changes += reassertIfDrifted(i, d, nowNs);
             }
         }
         for (int i = 0; i < served.size(); i++) {
@@ -273,9 +278,30 @@ public final class Governor implements AutoCloseable {
         }
     }
 
-    private int reassertIfDrifted(DeviceState d, long nowNs) {
+    /**
+     * The periodic drift check. The common case (nothing moved) must allocate nothing, as every
+     * steady-state tick: the kept values are read through {@link KnobSampler} into primitives and
+     * compared; only a drift (a change, and rare) takes the allocating read-back and write path.
+     */
+    private int reassertIfDrifted(int index, DeviceState d, long nowNs) {
         if (d.targetBytes <= 0) {
             return 0;
+        }
+        KnobState last = d.kept;
+        long thresh = sys.dirtyThreshBytes;
+        if (last != null && thresh > 0 && knobSampler.read(index, keptKnobs)) {
+            long keptMax = keptKnobs[KnobSampler.MAX];
+            long keptMin = keptKnobs[KnobSampler.MIN];
+            if (!knobSampler.byteKnobs(index)) { // parts per million of the global threshold
+                keptMax = (long) (keptMax / 1e6 * thresh);
+                keptMin = (long) (keptMin / 1e6 * thresh);
+            }
+            long quantum = (thresh + 999_999) / 1_000_000 + 2 * last.pageSizeBytes();
+            long wantMin = minBytesFor(d, d.targetBytes);
+            if (!BdiKnobs.drifted(keptMax, keptMin, keptKnobs[KnobSampler.STRICT] != 0, quantum, d.targetBytes, wantMin,
+                    d.controller.strict())) {
+                return 0;
+            }
         }
         KnobTarget t = new KnobTarget(d.targetBytes, minBytesFor(d, d.targetBytes), d.controller.strict());
         try {
@@ -345,7 +371,15 @@ public final class Governor implements AutoCloseable {
         if (sampler != null) {
             sampler.close();
         }
+        if (knobSampler != null) {
+            knobSampler.close();
+        }
         sampler = new BdiSampler(table, Path.of("/sys"), debugfs ? DebugFs.DEFAULT_ROOT : null);
+        String[] governedBdis = new String[next.length];
+        for (int i = 0; i < next.length; i++) {
+            governedBdis[i] = next[i].governed() ? next[i].device.bdi() : null;
+        }
+        knobSampler = new KnobSampler(Path.of("/sys"), governedBdis);
         samples = sampler.newSamples();
         for (int i = 0; i < next.length; i++) {
             next[i].sources = sampler.sources(i) | system.sources();
@@ -372,6 +406,9 @@ public final class Governor implements AutoCloseable {
     public void close() {
         if (sampler != null) {
             sampler.close();
+        }
+        if (knobSampler != null) {
+            knobSampler.close();
         }
         system.close();
     }
