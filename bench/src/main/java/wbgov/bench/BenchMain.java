@@ -2,35 +2,54 @@ package wbgov.bench;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import wbgov.bench.writeback.WritebackBench;
 
 /**
- * {@code ./wbgov bench …}: picks the benchmark by its first argument and hands it the rest.
- * Only dispatches; each benchmark parses its own options.
- *
- * <ul>
- *   <li>{@code contention | speed-change | burst | two-slow | sync-wait | overhead} (or none):
- *       the write-back scenarios, fixed versus adaptive limits ({@link WritebackBench}).
- * </ul>
+ * {@code ./wbgov bench SCENARIO [OPTIONS]}: only dispatches. A scenario is one class with a
+ * {@code run(String[] args)} returning the exit status; add one line below for each. Anything
+ * else — no argument, or the write-back scenarios ({@code contention speed-change burst two-slow
+ * sync-wait overhead}, several at once, with {@code --quick --out DIR}) — goes to
+ * {@link WritebackBench}, which runs them side by side under the four configurations.
  */
 public final class BenchMain {
+    /** A benchmark scenario: parses its own options, runs, writes its results, returns the exit status. */
+    public interface Scenario {
+        int run(String[] args) throws Exception;
+    }
+
+    private static final Map<String, Scenario> SCENARIOS = new LinkedHashMap<>();
+
+    static {
+        SCENARIOS.put("nbd", NbdBench::run); // our NBD server vs nbdkit memory and nbd-server, fio nbd engine
+    }
+
     private BenchMain() {
     }
 
     public static void main(String[] args) throws Exception {
-        Path home = Path.of(System.getProperty("wbgov.home", "."));
-        if (args.length > 0 && (args[0].equals("-h") || args[0].equals("--help") || args[0].equals("help"))) {
-            System.out.println(WritebackBench.USAGE);
-            return;
+        Scenario s = args.length == 0 ? null : SCENARIOS.get(args[0]);
+        if (s != null) {
+            System.exit(s.run(Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help"))) {
+            System.out.println("usage: wbgov bench SCENARIO [OPTIONS]   (SCENARIO: " + String.join(", ", SCENARIOS.keySet())
+                    + "; SCENARIO --help for its options)\n" + WritebackBench.USAGE);
+            System.exit(0);
+        }
+        System.exit(writeback(args));
+    }
+
+    private static int writeback(String[] args) throws Exception {
+        Path home = Path.of(System.getProperty("wbgov.home", "."));
         WritebackBench.Options o;
         try {
-            o = WritebackBench.parse(Arrays.copyOf(args, args.length), home);
+            o = WritebackBench.parse(args, home);
         } catch (IllegalArgumentException e) {
             System.err.println("wbgov bench: " + e.getMessage());
-            System.exit(2);
-            return;
+            return 2;
         }
-        System.exit(WritebackBench.run(o, home));
+        return WritebackBench.run(o, home);
     }
 }

@@ -106,6 +106,9 @@ public final class NbdServer implements AutoCloseable, ExportRegistry {
                             ? ", emulated rate " + e.emulator().rateBytesPerSec() + " B/s, latency "
                                     + e.emulator().latencyNs() / 1_000_000.0 + " ms" : "");
         }
+        for (Export e : s.exports) {
+            e.emulator().runOnThread(s.ioFlusher::onIoThread); // it sends replies: an I/O thread too
+        }
         s.acceptor.start();
         return s;
     }

@@ -4,6 +4,7 @@ import com.sun.nio.file.ExtendedOpenOption;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
@@ -35,6 +36,15 @@ public final class FileBackend implements Backend {
     private final boolean extentsSupported;
     private volatile boolean punchSupported;
     private final int minimumBlockBytes;
+    /**
+     * Memory backend only: the memfd mapped in segments of {@link #SEGMENT_BYTES}. Reads and
+     * writes are then a memcpy instead of a pread/pwrite into shmem (which looks up and locks
+     * every 4 KiB page): 1M sequential writes went from ~1.7 to ~2.4 GB/s here (nbd-server/README.md).
+     * Null for files.
+     */
+    private MappedByteBuffer[] segments;
+    static final int SEGMENT_SHIFT = 30;
+    static final long SEGMENT_BYTES = 1L << SEGMENT_SHIFT;
 
     private FileBackend(String description, FileChannel channel, int rawFd, long sizeBytes, boolean direct,
             boolean durable, int minimumBlockBytes) {
@@ -63,8 +73,15 @@ public final class FileBackend implements Backend {
             raf.setLength(sizeBytes);
         }
         FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        return new FileBackend("memory " + Sizes.format(sizeBytes) + " (sparse memfd)", ch, fd, sizeBytes, false,
-                false, 1);
+        FileBackend b = new FileBackend("memory " + Sizes.format(sizeBytes) + " (sparse memfd, mapped)", ch, fd,
+                sizeBytes, false, false, 1);
+        int n = (int) ((sizeBytes + SEGMENT_BYTES - 1) >>> SEGMENT_SHIFT);
+        b.segments = new MappedByteBuffer[n];
+        for (int i = 0; i < n; i++) {
+            long start = (long) i << SEGMENT_SHIFT;
+            b.segments[i] = ch.map(FileChannel.MapMode.READ_WRITE, start, Math.min(SEGMENT_BYTES, sizeBytes - start));
+        }
+        return b;
     }
 
     /**
@@ -163,7 +180,33 @@ public final class FileBackend implements Backend {
     }
 
     @Override
+    public int segmentCount() {
+        return segments == null ? 0 : segments.length;
+    }
+
+    @Override
+    public int segmentShift() {
+        return SEGMENT_SHIFT;
+    }
+
+    @Override
+    public ByteBuffer segment(int i) {
+        return segments[i];
+    }
+
+    @Override
     public int read(ByteBuffer buf, long offset) {
+        if (segments != null) {
+            while (buf.hasRemaining()) {
+                MappedByteBuffer seg = segments[(int) (offset >>> SEGMENT_SHIFT)];
+                int in = (int) (offset & (SEGMENT_BYTES - 1));
+                int n = Math.min(buf.remaining(), seg.capacity() - in);
+                buf.put(buf.position(), seg, in, n);
+                buf.position(buf.position() + n);
+                offset += n;
+            }
+            return 0;
+        }
         try {
             while (buf.hasRemaining()) {
                 int n = channel.read(buf, offset);
@@ -184,6 +227,17 @@ public final class FileBackend implements Backend {
 
     @Override
     public int write(ByteBuffer buf, long offset) {
+        if (segments != null) {
+            while (buf.hasRemaining()) {
+                MappedByteBuffer seg = segments[(int) (offset >>> SEGMENT_SHIFT)];
+                int in = (int) (offset & (SEGMENT_BYTES - 1));
+                int n = Math.min(buf.remaining(), seg.capacity() - in);
+                seg.put(in, buf, buf.position(), n);
+                buf.position(buf.position() + n);
+                offset += n;
+            }
+            return 0;
+        }
         try {
             while (buf.hasRemaining()) {
                 offset += channel.write(buf, offset);

@@ -6,6 +6,7 @@ import wbgov.nbd.backend.Durations;
 import wbgov.nbd.backend.Sizes;
 import wbgov.nbd.filter.InflightLimit;
 import wbgov.nbd.stats.LatencyHistogram;
+import wbgov.nbd.stats.ServingAllocation;
 
 /**
  * The control language, apart from its socket:
@@ -130,6 +131,7 @@ public final class ControlCommands {
                 + " latency_max_us=" + LatencyHistogram.quantile(h, null, 1.0)
                 + " rate=" + e.emulator().rateBytesPerSec()
                 + " latency_ns=" + e.emulator().latencyNs()
-                + " connections=" + e.stats().connectionsOpened.get();
+                + " connections=" + e.stats().connectionsOpened.get()
+                + " serving_alloc_bytes=" + ServingAllocation.allocatedBytesNow();
     }
 }

@@ -26,6 +26,7 @@ public final class ServiceTimeEmulator implements Runnable {
     private volatile boolean draining;
     private volatile boolean stopped;
     private volatile Thread thread;
+    private volatile Runnable threadSetup;
 
     public ServiceTimeEmulator(long rateBytesPerSec, long latencyNs) {
         this.bucket = new TokenBucket(rateBytesPerSec);
@@ -65,6 +66,15 @@ public final class ServiceTimeEmulator implements Runnable {
         return latencyNs;
     }
 
+    /**
+     * Runs {@code setup} once on this emulator's own thread, at its next wake-up (the server
+     * marks it PR_SET_IO_FLUSHER: it sends replies, so it serves I/O).
+     */
+    public void runOnThread(Runnable setup) {
+        threadSetup = setup;
+        wake();
+    }
+
     public void enqueue(InflightRequest r) {
         synchronized (this) {
             ring[(head + count) % ring.length] = r;
@@ -96,6 +106,11 @@ public final class ServiceTimeEmulator implements Runnable {
     public void run() {
         thread = Thread.currentThread();
         while (true) {
+            Runnable setup = threadSetup;
+            if (setup != null) {
+                threadSetup = null;
+                setup.run();
+            }
             InflightRequest ready = null;
             long waitNs = 0;
             synchronized (this) {

@@ -44,6 +44,9 @@ public final class Connection implements Runnable {
     private final Object writeLock = new Object();
     private volatile boolean peerGone;
 
+    /** Views of a mapped backend's segments, one per segment, made on first use (reader thread only). */
+    private ByteBuffer[] segmentViews;
+
     private InflightRequest freeList;
     private int inflightHere;
     private volatile boolean closing;
@@ -129,12 +132,15 @@ public final class Connection implements Runnable {
         final int minBlock = export.minimumBlockBytes();
         final boolean readOnly = export.readOnly();
         final boolean structured = session.structuredReplies();
+        final boolean mapped = backend.segmentCount() > 0;
+        if (mapped) {
+            segmentViews = new ByteBuffer[backend.segmentCount()];
+        }
         while (true) {
             hdr.clear();
             if (!readFully(hdr, true)) {
                 return; // orderly EOF between requests
             }
-            long arrivalNs = System.nanoTime();
             int magic = hdr.getInt(0);
             if (magic != Wire.REQUEST_MAGIC) {
                 throw new ProtocolException("bad request magic 0x" + Integer.toHexString(magic));
@@ -155,7 +161,10 @@ public final class Connection implements Runnable {
             }
             int error = validate(type, flags, offset, length, size, maxRequest, minBlock, readOnly, structured);
             long dataBytes = (type == Wire.CMD_READ && error == 0) || hasPayload ? length : 0;
-            int nChunks = type == Wire.CMD_BLOCK_STATUS && error == 0 ? 1 : InflightLimit.chunksFor(dataBytes);
+            // A valid WRITE to a mapped backend lands in place: no pool chunks (still counted in bytes).
+            boolean inPlace = mapped && hasPayload && error == 0;
+            int nChunks = type == Wire.CMD_BLOCK_STATUS && error == 0 ? 1
+                    : inPlace ? 0 : InflightLimit.chunksFor(dataBytes);
 
             InflightRequest r = takeRequest();
             r.ensureChunks(nChunks);
@@ -163,15 +172,20 @@ public final class Connection implements Runnable {
                 returnRequest(r);
                 return; // export shutting down
             }
+            // Service time starts at admission: a wait for room above is back-pressure, not
+            // service, and must not shorten the emulated latency (throughput = limit / latency).
+            long arrivalNs = System.nanoTime();
             r.cookie = cookie;
             r.type = type;
             r.flags = flags;
             r.offset = offset;
-            r.length = (int) length;
+            r.length = (int) length; // unsigned: TRIM, WRITE_ZEROES and BLOCK_STATUS may exceed 2 GiB
             r.arrivalNs = arrivalNs;
             r.dataBytes = dataBytes;
             r.chunkCount = nChunks;
-            if (hasPayload) {
+            if (inPlace) {
+                readPayloadInPlace(r);
+            } else if (hasPayload) {
                 readPayload(r);
             }
             if (error == 0) {
@@ -263,11 +277,11 @@ public final class Connection implements Runnable {
                 stats.flushes.incrementAndGet();
                 return backend.flush();
             case Wire.CMD_TRIM: {
-                int err = r.length == 0 ? 0 : backend.trim(r.offset, r.length);
+                int err = r.length == 0 ? 0 : backend.trim(r.offset, Integer.toUnsignedLong(r.length));
                 return err == 0 && (r.flags & Wire.CMD_FLAG_FUA) != 0 ? backend.flush() : err;
             }
             case Wire.CMD_WRITE_ZEROES: {
-                int err = r.length == 0 ? 0 : backend.zero(r.offset, r.length, (r.flags & Wire.CMD_FLAG_NO_HOLE) == 0,
+                int err = r.length == 0 ? 0 : backend.zero(r.offset, Integer.toUnsignedLong(r.length), (r.flags & Wire.CMD_FLAG_NO_HOLE) == 0,
                         (r.flags & Wire.CMD_FLAG_FAST_ZERO) != 0);
                 return err == 0 && (r.flags & Wire.CMD_FLAG_FUA) != 0 ? backend.flush() : err;
             }
@@ -286,7 +300,7 @@ public final class Connection implements Runnable {
         c.clear();
         c.putInt(Wire.META_ID_BASE_ALLOCATION);
         long off = r.offset;
-        long end = r.offset + r.length;
+        long end = r.offset + Integer.toUnsignedLong(r.length); // lengths up to 4 GiB - 1
         int max = (r.flags & Wire.CMD_FLAG_REQ_ONE) != 0 ? 1 : MAX_EXTENTS;
         int n = 0;
         int lastFlags = -1;
@@ -411,6 +425,49 @@ public final class Connection implements Runnable {
             }
         }
         for (int i = 0; i < r.chunkCount; i++) {
+            r.iov[i] = null;
+        }
+    }
+
+    /**
+     * Reads a WRITE payload from the socket straight into the mapped backend (the execute step
+     * then has nothing to copy). Until the reply is sent the range's content is undefined, as
+     * the protocol allows for a write in flight; a client that disconnects mid-payload leaves
+     * part of its own write applied, and nothing else.
+     */
+    private void readPayloadInPlace(InflightRequest r) throws IOException {
+        final int shift = backend.segmentShift();
+        long off = r.offset;
+        int left = r.length;
+        int n = 0;
+        while (left > 0) {
+            int seg = (int) (off >>> shift);
+            ByteBuffer v = segmentViews[seg];
+            if (v == null) {
+                v = backend.segment(seg).duplicate(); // once per segment and connection
+                segmentViews[seg] = v;
+            }
+            int in = (int) (off & ((1L << shift) - 1));
+            int take = Math.min(left, v.capacity() - in);
+            v.clear();
+            v.limit(in + take).position(in);
+            r.iov[n++] = v;
+            off += take;
+            left -= take;
+        }
+        long want = r.length;
+        int first = 0;
+        while (want > 0) {
+            long got = ch.read(r.iov, first, n - first);
+            if (got < 0) {
+                throw new EOFException("connection closed in the middle of a WRITE payload");
+            }
+            want -= got;
+            while (first < n && !r.iov[first].hasRemaining()) {
+                first++;
+            }
+        }
+        for (int i = 0; i < n; i++) {
             r.iov[i] = null;
         }
     }
