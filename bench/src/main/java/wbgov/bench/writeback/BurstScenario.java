@@ -1,0 +1,161 @@
+package wbgov.bench.writeback;
+
+import java.util.List;
+import wbgov.bench.rig.SlowNbdDevice;
+import wbgov.bench.rig.Writer;
+
+/**
+ * burst (P4): a burst of writes to a fast device of the slow device's class (a second NBD
+ * export through nbdfuse, at SSD-like speed) while the slow one is busy. A static cap for the
+ * class suits the slow device and costs the fast one: CONTEXT.md measured a 16 MiB cap making
+ * a 400 MB burst 2.5x slower to be accepted. P4 = time until the burst is accepted, and until
+ * it is on the device, each over the uncapped solo time.
+ */
+public final class BurstScenario extends Scenario {
+    private long slowRate;
+    private long fastRate;
+    private long burstBytes;
+    private int repeats;
+    private double warmupS;
+    private double soloAcceptS;
+    private double soloSyncS;
+    private SlowNbdDevice slow;
+    private SlowNbdDevice fastNbd;
+
+    public BurstScenario(BenchContext ctx) {
+        super(ctx);
+    }
+
+    @Override
+    public String name() {
+        return "burst";
+    }
+
+    @Override
+    protected String title() {
+        return "a burst to a fast device of the slow device's class";
+    }
+
+    @Override
+    protected String description() {
+        return "Two NBD devices of one class (bundled server → nbdfuse → loop → ext4): a slow one with a steady writer, "
+                + "and a fast one that receives a burst (write + fdatasync), repeated with pauses; the median is taken. "
+                + "P4 accept = time until the last write() of the burst returned, P4 durable = until fdatasync returned, "
+                + "each over the same burst alone on kernel defaults with the slow device idle.";
+    }
+
+    @Override
+    protected void setUp(ScenarioResult res) throws Exception {
+        slowRate = 1L << 20;
+        fastRate = 200L << 20;
+        burstBytes = ctx.size(400L << 20, 200L << 20);
+        repeats = (int) ctx.size(3, 1);
+        warmupS = ctx.size(10.0, 5.0);
+        res.param("slow backend rate", BenchContext.mib(slowRate) + "/s")
+                .param("fast backend rate", BenchContext.mib(fastRate) + "/s").param("burst", BenchContext.mib(burstBytes)
+                        + " + fdatasync").param("bursts per run", repeats).param("warm-up", warmupS + " s");
+        res.metric(Metric.of("P4_accept", "burst accepted / solo", "x", Metric.Target.atMost(1.05)));
+        res.metric(Metric.of("P4_durable", "burst on the device / solo", "x", Metric.Target.atMost(1.05)));
+        res.metric(Metric.of("accept_s", "burst accepted", "s"));
+        res.metric(Metric.of("durable_s", "burst on the device", "s"));
+        res.metric(Metric.of("slow_util", "slow device throughput / rate during the run", "x"));
+        slow = SlowNbdDevice.builder(ctx.work.resolve("burst-slow")).name("slow").sizeBytes(2L << 30)
+                .rateBytesPerSec(slowRate).build();
+        fastNbd = SlowNbdDevice.builder(ctx.work.resolve("burst-fast")).name("fastnbd").sizeBytes(burstBytes + (1L << 30))
+                .rateBytesPerSec(fastRate).inflightBytes(64L << 20).build();
+        try (AutoCloseable a = ctx.apply(Configuration.DEFAULTS, snap, devices(), ctx.work)) {
+            double[] acc = new double[repeats];
+            double[] syn = new double[repeats];
+            for (int i = -1; i < repeats; i++) {
+                Writer w = Writer.start(fastNbd.mountPoint().resolve("burst.dat"), burstBytes, Writer.Sync.FDATASYNC);
+                await(w, "solo burst " + (i < 0 ? "(warm-up)" : (i + 1) + "/" + repeats), burstBytes, 600);
+                if (i >= 0) {
+                    acc[i] = w.acceptSeconds();
+                    syn[i] = w.syncSeconds();
+                }
+                ctx.drain(List.of(fastNbd), List.of());
+            }
+            soloAcceptS = Metrics.percentile(acc, 50);
+            soloSyncS = Metrics.percentile(syn, 50);
+        }
+        res.note("solo reference (median of " + repeats + " after a warm-up burst): accepted in "
+                + Report.number(soloAcceptS) + " s, on the device in " + Report.number(soloSyncS) + " s");
+    }
+
+    @Override
+    protected BenchContext.Devices devices() {
+        List<String> cls = List.of(slow.loopBdi(), slow.fuseBdi(), fastNbd.loopBdi(), fastNbd.fuseBdi());
+        return new BenchContext.Devices(cls, cls, List.of(slow.export(), fastNbd.export()));
+    }
+
+    @Override
+    protected RunResult runOne(Configuration c) throws Exception {
+        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).device("slow", slow.loopBdi())
+                .device("slow_fuse", slow.fuseBdi()).export("slow", slow.export())
+                .device("fastnbd", fastNbd.loopBdi()).device("fastnbd_fuse", fastNbd.fuseBdi())
+                .export("fastnbd", fastNbd.export());
+        Recorder.WriterSlot slowSlot = rec.writer("slow_writer");
+        Recorder.WriterSlot burstSlot = rec.writer("burst_writer");
+        Recording recording = rec.start();
+        RunResult r = new RunResult(c, recording);
+        Writer sw = null;
+        try {
+            sw = Writer.startUnbounded(slow.mountPoint().resolve("steady.dat"), Writer.Sync.NONE);
+            slowSlot.set(sw);
+            double tStart = rec.event("slow writer starts");
+            final Writer swf = sw;
+            ctx.progress.sleep("slow device warm-up", warmupS, () -> (swf.bytesWritten() >> 20) + " MiB accepted on slow");
+            double[] acc = new double[repeats];
+            double[] syn = new double[repeats];
+            for (int i = 0; i < repeats; i++) {
+                rec.event("burst " + (i + 1));
+                Writer b = Writer.start(fastNbd.mountPoint().resolve("burst-" + i + ".dat"), burstBytes, Writer.Sync.FDATASYNC);
+                burstSlot.set(b);
+                await(b, "burst " + (i + 1) + "/" + repeats, burstBytes, 600);
+                acc[i] = b.acceptSeconds();
+                syn[i] = b.syncSeconds();
+                java.nio.file.Files.deleteIfExists(b.file());
+                ctx.progress.sleep("pause", 2.0, () -> "");
+            }
+            stop(sw);
+            double tEnd = rec.event("slow writer stops");
+            rec.stop();
+            double a = Metrics.percentile(acc, 50);
+            double s = Metrics.percentile(syn, 50);
+            r.put("accept_s", a).put("durable_s", s).put("P4_accept", a / soloAcceptS).put("P4_durable", s / soloSyncS);
+            r.put("slow_util", Metrics.throughput(recording.time(), recording.column("slow." + Recording.BACKEND_WRITTEN),
+                    tStart + 1, tEnd) / slowRate);
+            return r;
+        } finally {
+            stop(sw);
+            rec.close();
+        }
+    }
+
+    @Override
+    protected void between() throws Exception {
+        ctx.drain(List.of(slow, fastNbd), List.of());
+    }
+
+    @Override
+    protected void tearDown() throws Exception {
+        Exception first = null;
+        for (AutoCloseable a : new AutoCloseable[] {fastNbd, slow}) {
+            try {
+                if (a != null) {
+                    a.close();
+                }
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    @Override
+    protected List<String> plotDevices() {
+        return List.of("slow", "slow_fuse", "fastnbd", "fastnbd_fuse");
+    }
+}

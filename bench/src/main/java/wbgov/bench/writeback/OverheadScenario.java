@@ -1,0 +1,210 @@
+package wbgov.bench.writeback;
+
+import com.sun.management.ThreadMXBean;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import wbgov.bench.rig.GovernorProcess;
+import wbgov.governor.actuate.BdiKnobs;
+import wbgov.governor.daemon.Governor;
+import wbgov.governor.discover.DeviceScanner;
+import wbgov.governor.journal.KnobJournal;
+import wbgov.governor.policy.PolicySet;
+
+/**
+ * overhead: what the daemon costs while governing many devices at 10 Hz. Two measurements,
+ * one after the other (both would fight over the same knobs): the CPU share of {@code wbgov
+ * run} as its own JVM ({@code utime + stime} from {@code /proc/PID/stat} over the window,
+ * JIT and GC included: what {@code top} shows an admin), and, in this JVM, the heap allocated
+ * and the CPU time per tick of the governor's duty cycle on the calling thread.
+ */
+public final class OverheadScenario extends Scenario {
+    private static final int USER_HZ = 100;
+
+    private int devices;
+    private double warmupS;
+    private double windowS;
+    private LoopSet loops;
+
+    public OverheadScenario(BenchContext ctx) {
+        super(ctx);
+    }
+
+    @Override
+    public String name() {
+        return "overhead";
+    }
+
+    @Override
+    protected String title() {
+        return "the daemon's cost governing many devices at 10 Hz";
+    }
+
+    @Override
+    protected String description() {
+        return "Idle loop devices (sparse files on tmpfs), every one governed by the shipped loop policy. (1) `wbgov run "
+                + "--interval 100` as its own JVM (the bench's classpath, -Xmx64m, serial GC): CPU share = (utime + stime) / "
+                + "wall time over the window after a warm-up, in % of one core. (2) The same Governor in this JVM, doWork at "
+                + "10 Hz on one thread: heap bytes allocated per tick (ThreadMXBean) and CPU time per tick. Only the wbgov "
+                + "configuration applies.";
+    }
+
+    @Override
+    protected boolean appliesConfiguration() {
+        return false;
+    }
+
+    @Override
+    protected List<Configuration> configurations() {
+        return ctx.configurations.contains(Configuration.WBGOV) ? List.of(Configuration.WBGOV) : List.of();
+    }
+
+    @Override
+    protected void setUp(ScenarioResult res) throws Exception {
+        devices = 32;
+        warmupS = ctx.size(10.0, 5.0);
+        windowS = ctx.size(60.0, 15.0);
+        res.param("devices", devices + " loop devices").param("interval", "100 ms").param("warm-up", warmupS + " s")
+                .param("window", windowS + " s");
+        res.metric(Metric.of("cpu_pct", "daemon CPU, % of one core", "%", Metric.Target.atMost(0.5)));
+        res.metric(Metric.of("ticks_per_s", "daemon ticks per second", "/s"));
+        res.metric(Metric.of("rss_mib", "daemon resident memory at the end", "MiB"));
+        res.metric(Metric.of("alloc_per_tick", "heap allocated per tick, rescan every 5 s (in-process)", "B"));
+        res.metric(Metric.of("tick_cpu_us", "CPU per tick, rescan every 5 s (in-process, one thread)", "µs"));
+        res.metric(Metric.of("alloc_per_tick_sampling", "heap allocated per tick, no rescan (in-process)", "B"));
+        res.metric(Metric.of("tick_cpu_us_sampling", "CPU per tick, no rescan (in-process)", "µs"));
+        loops = LoopSet.create(ctx.work.resolve("overhead-loops"), devices, 64L << 20);
+        for (String b : loops.bdis()) {
+            snap.bdi(b);
+        }
+    }
+
+    @Override
+    protected BenchContext.Devices devices() {
+        return new BenchContext.Devices(loops.bdis(), List.of(), List.of());
+    }
+
+    @Override
+    protected RunResult runOne(Configuration c) throws Exception {
+        Recording recording = new Recording(name(), c.id(), List.of("daemon.cpu_seconds", "daemon.ticks"));
+        RunResult r = new RunResult(c, recording);
+        Path state = currentStateDir;
+        Path pol = ScopedPolicies.write(ctx.shippedPolicies, state.resolve("policies"), loops.bdis());
+        // (1) the daemon as its own process
+        try (GovernorProcess g = GovernorProcess.builder(state.resolve("daemon")).home(ctx.shippedPolicies.getParent())
+                .policies(pol).intervalMs(100).start()) {
+            ctx.progress.sleep("daemon warm-up", warmupS, () -> "");
+            long w0 = System.nanoTime();
+            double cpu0 = cpuSeconds(g.pid());
+            long t0 = GovernorProcess.ticks(g.status(true));
+            long end = w0 + (long) (windowS * 1e9);
+            while (System.nanoTime() - end < 0) {
+                // ticks are read only at both ends: a status request costs the daemon CPU too
+                recording.add((System.nanoTime() - w0) / 1e9, new double[] {cpuSeconds(g.pid()) - cpu0, Double.NaN});
+                ctx.progress.sleep("daemon window", 1.0, () -> "");
+            }
+            double wall = (System.nanoTime() - w0) / 1e9;
+            double cpu = cpuSeconds(g.pid()) - cpu0;
+            long ticks = GovernorProcess.ticks(g.status(true)) - t0;
+            recording.add(wall, new double[] {cpu, ticks});
+            r.put("cpu_pct", 100 * cpu / wall).put("ticks_per_s", ticks / wall).put("rss_mib", rssMib(g.pid()));
+            String st = g.status(false);
+            long governed = st.lines().filter(l -> l.startsWith("loop") && l.contains(" loop ")).count();
+            r.note("daemon governed " + governed + " of " + devices + " loop devices (status table)");
+            int exit = g.stop();
+            if (exit != 0 && exit != 143) {
+                r.note("daemon exited with " + exit + "; log " + g.log());
+            }
+        }
+        // (2) in-process: allocation and CPU per tick, with the daemon's 5 s rescan and without any
+        int warm = (int) (warmupS * 10);
+        int n = (int) (ctx.size(30.0, 10.0) * 10);
+        double[] withRescan = inProcess(pol, state.resolve("inproc"), 5_000_000_000L, warm, n);
+        double[] noRescan = inProcess(pol, state.resolve("inproc-norescan"), 3_600_000_000_000L, warm, n);
+        r.put("alloc_per_tick", withRescan[0]).put("tick_cpu_us", withRescan[1])
+                .put("alloc_per_tick_sampling", noRescan[0]).put("tick_cpu_us_sampling", noRescan[1]);
+        r.note("in-process: " + n + " ticks measured after " + warm + " warm-up ticks; knob changes during them: "
+                + (long) withRescan[2] + " with rescans, " + (long) noRescan[2] + " without (a change logs a line, which "
+                + "allocates)");
+        return r;
+    }
+
+    /**
+     * Heap bytes and CPU µs per tick of a Governor on this thread, and the knob changes made:
+     * {@code warm} ticks, then {@code n} measured ticks, at 10 Hz.
+     */
+    private double[] inProcess(Path pol, Path state, long rescanNs, int warm, int n) throws Exception {
+        PolicySet ps = PolicySet.load(pol);
+        KnobJournal journal = new KnobJournal(state);
+        Governor gov = new Governor(new Governor.Config(state, 100_000_000L, rescanNs, 5_000_000_000L, false, true), ps,
+                DeviceScanner.system(), BdiKnobs.system(journal));
+        ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        try {
+            gov.start(System.nanoTime());
+            tick(gov, warm);
+            long a0 = mx.getThreadAllocatedBytes(tid);
+            long c0 = mx.getCurrentThreadCpuTime();
+            long changes = tick(gov, n);
+            long a1 = mx.getThreadAllocatedBytes(tid);
+            long c1 = mx.getCurrentThreadCpuTime();
+            return new double[] {(a1 - a0) / (double) n, (c1 - c0) / 1e3 / n, changes};
+        } finally {
+            gov.restore();
+            gov.close();
+        }
+    }
+
+    /** Runs {@code n} ticks at 10 Hz on this thread; returns the knob changes made. */
+    private static long tick(Governor g, int n) throws IOException {
+        long changes = 0;
+        long next = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            long now = System.nanoTime();
+            changes += g.doWork(now);
+            next += 100_000_000L;
+            LockSupport.parkNanos(next - System.nanoTime());
+        }
+        return changes;
+    }
+
+    /** utime + stime of a process, seconds (fields 14 and 15 of /proc/PID/stat, after the command). */
+    static double cpuSeconds(long pid) throws IOException {
+        String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        // f[0] is field 3 (state): utime is field 14 → f[11], stime field 15 → f[12]
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) USER_HZ;
+    }
+
+    private static double rssMib(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("\\D", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // gone
+        }
+        return Double.NaN;
+    }
+
+    @Override
+    protected void between() {
+    }
+
+    @Override
+    protected void tearDown() throws Exception {
+        if (loops != null) {
+            loops.close();
+        }
+    }
+
+    @Override
+    protected List<String> plotDevices() {
+        return List.of();
+    }
+}

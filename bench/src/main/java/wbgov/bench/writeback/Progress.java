@@ -1,0 +1,59 @@
+package wbgov.bench.writeback;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Progress lines on stderr while the bench runs: one line per step, and while waiting on
+ * something long (a writer, a sync) one line every few seconds saying what and how far. A
+ * benchmark that is silent for minutes gets killed by the person waiting for it.
+ */
+public final class Progress {
+    private final PrintStream out;
+    private final long startNs = System.nanoTime();
+    private final long everyNs;
+
+    public Progress(PrintStream out, long everyNs) {
+        this.out = out;
+        this.everyNs = everyNs;
+    }
+
+    public static Progress stderr() {
+        return new Progress(System.err, 5_000_000_000L);
+    }
+
+    public void line(String fmt, Object... args) {
+        out.printf(Locale.ROOT, "[%6.1fs] %s%n", (System.nanoTime() - startNs) / 1e9, String.format(Locale.ROOT, fmt, args));
+        out.flush();
+    }
+
+    /**
+     * Waits until {@code done} or {@code timeoutNs}, printing {@code what} and {@code status}
+     * every few seconds. Returns whether it was done.
+     */
+    public boolean await(String what, BooleanSupplier done, Supplier<String> status, long timeoutNs)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        long next = start + everyNs;
+        while (!done.getAsBoolean()) {
+            long now = System.nanoTime();
+            if (now - start - timeoutNs > 0) {
+                return false;
+            }
+            if (now - next >= 0) {
+                line("  … %s: %s (%.0f s)", what, status.get(), (now - start) / 1e9);
+                next = now + everyNs;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    /** Sleeps {@code seconds}, printing {@code what} every few seconds. */
+    public void sleep(String what, double seconds, Supplier<String> status) throws InterruptedException {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        await(what, () -> System.nanoTime() - end >= 0, status, Long.MAX_VALUE);
+    }
+}

@@ -1,0 +1,182 @@
+package wbgov.bench.writeback;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import wbgov.bench.rig.KernelSnapshot;
+import wbgov.bench.rig.Writer;
+
+/**
+ * The skeleton every scenario shares: build its devices once, run its workload once per
+ * configuration (each put in force and taken away by {@link BenchContext#apply}), empty the
+ * devices between runs, write each run's CSV and the scenario's plot, and tear everything
+ * down — in {@code finally}, and through the rigs' shutdown hook on Ctrl-C. After each run the
+ * bdi knobs are compared with the snapshot taken before the scenario: anything left behind is
+ * a note in the report.
+ */
+public abstract class Scenario {
+    protected final BenchContext ctx;
+    protected ScenarioResult result;
+    /** Saved before the scenario touches anything; restored at its end (and on Ctrl-C). */
+    protected KernelSnapshot snap;
+    /** A fresh directory for the run in progress (the governor's journal). */
+    protected Path currentStateDir;
+
+    protected Scenario(BenchContext ctx) {
+        this.ctx = ctx;
+    }
+
+    public abstract String name();
+
+    protected abstract String title();
+
+    protected abstract String description();
+
+    /** Builds the devices, states the parameters and metrics, measures the solo references. */
+    protected abstract void setUp(ScenarioResult res) throws Exception;
+
+    /** The devices the configurations act on. */
+    protected abstract BenchContext.Devices devices();
+
+    /** The workload under one configuration (already in force). */
+    protected abstract RunResult runOne(Configuration c) throws Exception;
+
+    /** Empties the devices after a run. */
+    protected abstract void between() throws Exception;
+
+    /** Tears the devices down. */
+    protected abstract void tearDown() throws Exception;
+
+    /** The device column prefixes to plot. */
+    protected abstract List<String> plotDevices();
+
+    /**
+     * Whether {@link BenchContext#apply} puts each configuration in force before {@link #runOne}
+     * (true); false for a scenario that sets its configuration up itself (overhead).
+     */
+    protected boolean appliesConfiguration() {
+        return true;
+    }
+
+    /** The configurations this scenario runs (all of the context's by default). */
+    protected List<Configuration> configurations() {
+        return ctx.configurations;
+    }
+
+    public final ScenarioResult run() {
+        long start = System.nanoTime();
+        result = new ScenarioResult(name(), title(), description());
+        ctx.progress.line("== %s: %s", name(), title());
+        snap = null;
+        try {
+            snap = KernelSnapshot.take();
+            ctx.progress.line("   saved vm knobs: %s", snap.savedVm());
+            setUp(result);
+            for (String b : devices().allBdis()) {
+                snap.bdi(b);
+            }
+            List<Configuration> cs = configurations();
+            for (int i = 0; i < cs.size(); i++) {
+                Configuration c = cs.get(i);
+                ctx.progress.line("-- %s [%d/%d] %s", name(), i + 1, cs.size(), c.id());
+                RunResult r;
+                Path state = Files.createTempDirectory(ctx.work, name() + "-" + c.id() + "-state");
+                currentStateDir = state;
+                try (AutoCloseable applied = appliesConfiguration() ? ctx.apply(c, snap, devices(), state) : () -> { }) {
+                    r = runOne(c);
+                    if (applied instanceof InProcessGovernor g) {
+                        if (g.knobFailures() > 0) {
+                            r.note(g.knobFailures() + " knob write(s) refused by the kernel (retried, logged)");
+                        }
+                        if (g.loopErrors() > 0) {
+                            r.note(g.loopErrors() + " governor tick(s) failed: " + g.firstError());
+                        }
+                    }
+                } catch (Exception e) {
+                    r = new RunResult(c, null);
+                    r.fail(e.toString());
+                    ctx.progress.line("   %s under %s FAILED: %s", name(), c.id(), e);
+                }
+                try {
+                    between();
+                } catch (Exception e) {
+                    r.note("emptying the devices after the run failed: " + e);
+                }
+                List<String> left = new ArrayList<>();
+                for (String d : snap.differences()) {
+                    if (!d.startsWith("vm.")) {
+                        left.add(d);
+                    }
+                }
+                if (!left.isEmpty()) {
+                    r.note("knobs NOT back after the run: " + left);
+                }
+                if (r.recording() != null) {
+                    String csv = name() + "-" + c.id() + ".csv";
+                    r.recording().writeCsv(ctx.out.resolve(csv), BenchContext.RATE_WINDOW_S);
+                    r.csvFile(csv);
+                }
+                result.add(r);
+                summarize(r);
+            }
+            if (!plotDevices().isEmpty()) {
+                String png = name() + ".png";
+                Plots.write(ctx.out.resolve(png), name() + ": " + title(), result.runs(), plotDevices(),
+                        BenchContext.RATE_WINDOW_S);
+                result.plotFile(png);
+            }
+        } catch (Exception e) {
+            result.fail(e.toString());
+            ctx.progress.line("   %s FAILED: %s", name(), e);
+        } finally {
+            try {
+                tearDown();
+            } catch (Exception e) {
+                result.note("teardown: " + e);
+                ctx.progress.line("   %s teardown: %s", name(), e);
+            }
+            if (snap != null) {
+                try {
+                    snap.close();
+                } catch (IOException e) {
+                    result.note("restoring kernel knobs: " + e.getMessage());
+                }
+            }
+            result.seconds((System.nanoTime() - start) / 1e9);
+        }
+        return result;
+    }
+
+    private void summarize(RunResult r) {
+        StringBuilder b = new StringBuilder();
+        for (Metric m : result.metrics()) {
+            if (!Double.isNaN(r.get(m.key()))) {
+                b.append(m.key()).append('=').append(Report.cell(m, r)).append("  ");
+            }
+        }
+        ctx.progress.line("   %s %s: %s", name(), r.configuration().id(), r.error() != null ? "failed: " + r.error() : b.toString().trim());
+    }
+
+    /** Waits for a writer with progress lines; throws when it takes longer than {@code timeoutS}. */
+    protected void await(Writer w, String what, long totalBytes, double timeoutS) throws Exception {
+        boolean done = ctx.progress.await(what, w::isDone,
+                () -> String.format(java.util.Locale.ROOT, "%d / %d MiB accepted%s", w.bytesWritten() >> 20, totalBytes >> 20,
+                        w.acceptedNs() != 0 ? ", syncing" : ""),
+                (long) (timeoutS * 1e9));
+        if (!done) {
+            w.stop();
+            throw new IOException(what + " did not finish within " + (long) timeoutS + " s");
+        }
+        w.await(1, TimeUnit.SECONDS); // rethrows its error
+    }
+
+    /** Stops a steady writer and waits for it. */
+    protected static void stop(Writer w) throws IOException {
+        if (w != null) {
+            w.close();
+        }
+    }
+}
