@@ -100,7 +100,7 @@ public final class AttachCommand implements Callable<Integer> {
         Files.createDirectories(NbdDevice.RUN_DIR);
         Files.setPosixFilePermissions(NbdDevice.RUN_DIR, PosixFilePermissions.fromString("rwx------"));
 
-        ServeCommand s = new ServeCommand();
+        ServerOptions s = new ServerOptions();
         s.name = d.name;
         s.description = "wbgov attach " + d.dev;
         s.readOnly = readOnly;
@@ -111,13 +111,12 @@ public final class AttachCommand implements Callable<Integer> {
         s.control = control;
         s.noMlock = noMlock;
         s.noIoFlusher = noIoFlusher;
-        s.backend = backend;
         if (listen != null) {
             s.listen = listen;
         } else {
             s.unix = d.socket();
         }
-        ServeCommand.ServerSetup setup = ServeCommand.ServerSetup.fromOptions(s);
+        ServeCommand.ServerSetup setup = ServeCommand.ServerSetup.fromOptions(s, backend);
         setup.start();
 
         List<String> cmd = new ArrayList<>(List.of(nbdClient.toString()));
