@@ -127,6 +127,11 @@ public final class NbdBench {
     private int runAll() throws Exception {
         Files.createDirectories(out.resolve("fio-nbd"));
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).trim();
+        // Others' load: CPU busy over 2 s before anything of ours runs.
+        long[] idle0 = cpuTimes();
+        Thread.sleep(2000);
+        long[] idle1 = cpuTimes();
+        double othersBusy = 1.0 - (double) (idle1[1] - idle0[1]) / Math.max(1, idle1[0] - idle0[0]);
         long[] cpuBefore = cpuTimes();
         servers.add(startOurs());
         servers.add(startNbdkit());
@@ -158,7 +163,7 @@ public final class NbdBench {
         String loadAfter = Files.readString(Path.of("/proc/loadavg")).trim();
         long[] cpuAfter = cpuTimes();
         double busy = 1.0 - (double) (cpuAfter[1] - cpuBefore[1]) / Math.max(1, cpuAfter[0] - cpuBefore[0]);
-        String md = markdown(results, vmLck, exportKb, pinned, vmRss, loadBefore, loadAfter, busy);
+        String md = markdown(results, vmLck, exportKb, pinned, vmRss, loadBefore, loadAfter, othersBusy, busy);
         Files.writeString(out.resolve("nbd.md"), md);
         System.out.print(md);
         System.err.println("bench nbd: written to " + out.resolve("nbd.md"));
@@ -334,7 +339,7 @@ public final class NbdBench {
     // ---- report -----------------------------------------------------------------------------
 
     private String markdown(Map<String, Map<String, Result>> results, long vmLckKb, long exportKb, long pinnedKb, long rssKb,
-            String loadBefore, String loadAfter, double busy) throws Exception {
+            String loadBefore, String loadAfter, double othersBusy, double busy) throws Exception {
         StringBuilder sb = new StringBuilder();
         String when = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm"));
         sb.append("# NBD servers compared: wbgov, nbdkit memory, nbd-server\n\n");
@@ -377,8 +382,9 @@ public final class NbdBench {
                 + "serving_alloc_bytes) between two readings during each job, divided by the requests served between "
                 + "them.%n%n", size, vmLckKb >> 10, (vmLckKb - exportKb) >> 10, exportKb >> 10, pinnedKb >> 10,
                 rssKb >> 10));
-        sb.append(String.format(Locale.ROOT, "Machine load: loadavg before %s, after %s; all CPUs %.0f %% busy during the "
-                + "bench (this bench's own fio and servers included).%n%n", loadBefore, loadAfter, 100 * busy));
+        sb.append(String.format(Locale.ROOT, "Machine load: loadavg before %s, after %s; CPUs %.0f %% busy with other "
+                + "work in the 2 s before the bench started; %.0f %% busy during the bench (its own fio and servers "
+                + "included).%n%n", loadBefore, loadAfter, 100 * othersBusy, 100 * busy));
         for (String note : notes) {
             sb.append("- ").append(note).append('\n');
         }
