@@ -73,6 +73,31 @@ class RigsKernelTest {
     }
 
     @Test
+    void machineLockIsReentrantAndExcludesOtherProcesses() throws Exception {
+        Peers.requireRoot();
+        try (MachineLock outer = MachineLock.acquire(MachineLock.DEFAULT_WAIT_NS)) {
+            try (MachineLock inner = MachineLock.acquire(1_000_000_000L)) {
+                assertFalse(otherProcessCanLock(), "held twice, another process got it");
+            }
+            assertFalse(otherProcessCanLock(), "released by the inner hold while the outer one remains");
+        }
+        assertTrue(otherProcessCanLock(), "not released by the last hold");
+    }
+
+    /** Whether /proc/locks shows no POSIX lock of this JVM on the lock file (fcntl locks, as Java takes). */
+    private static boolean otherProcessCanLock() throws Exception {
+        long inode = (Long) Files.getAttribute(MachineLock.FILE, "unix:ino");
+        String pid = Long.toString(ProcessHandle.current().pid());
+        for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 5 && f[1].equals("POSIX") && f[4].equals(pid) && f[5].endsWith(":" + inode)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Test
     void readsProcSysWhole() throws Exception {
         // Files.readString reads /proc/sys one byte first, and /proc/sys answers EOF at offset 1:
         // 400000000 read as "4". The snapshot must see what sysctl sees.
