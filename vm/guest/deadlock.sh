@@ -41,7 +41,7 @@ done
 for n in 0 1 2; do wait_sock /run/nbd$n.sock "${PIDS[$n]}" || { cat /tmp/serve$n.log; exit 1; }; done
 for n in 0 1 2; do nbd-client -u /run/nbd$n.sock /dev/nbd$n -b 4096 >/dev/null; done
 sleep 1
-IOF=$(grep -l "PR_SET_IO_FLUSHER set" /tmp/serve*.log | wc -l)
+IOF=$(cat /tmp/serve*.log | grep -c "PR_SET_IO_FLUSHER set" || true)
 LCK=$(grep -h -o "VmLck [0-9]* MiB" /tmp/serve0.log | head -1 || true)
 RSS=$(awk '/VmRSS/{print int($2/1024)}' /proc/"${PIDS[0]}"/status)
 log "servers up: io_flusher on $IOF/3, locked: ${LCK:-none}, server RSS ${RSS} MB each"
@@ -83,7 +83,7 @@ finish() {  # $1 = completed|hung, $2 = phase
         grep -E "/proc/meminfo" /dev/null; grep -E "^(MemFree|MemAvailable|Dirty|Writeback|Shmem|Mlocked):" /proc/meminfo
     fi
     for n in 0 1 2; do grep -E "WARN|ERROR|OutOfMemory" /tmp/serve$n.log | head -3 || true; done
-    grep -i -E "out of memory|killed process" <(dmesg) | head -5 || true
+    dmesg | grep -i -E "out of memory|killed process" | head -5 || true
     kill "$WD" 2>/dev/null || true
     exit 0
 }
