@@ -27,7 +27,7 @@ mkdir -p "$OUT"
 for c in "${CONFIGS[@]}"; do
     echo "== $c" >&2
     rc=0
-    "$SRC/run-guest.sh" -q -m "$MEM_MB" -d 4096 -t $(( ${WATCHDOG_S:-300} + 300 )) -w "$OUT/$c" \
+    "$SRC/run-guest.sh" -q -m "$MEM_MB" -d 4096 -t $(( 2 * ${WATCHDOG_S:-300} + 400 )) -w "$OUT/$c" \
         -e CONFIG="$c" -e SERVE_FLAGS="${FLAGS[$c]}" -e WBGOV_JAVA_OPTS="${JOPTS[$c]}" \
         -e WRITE_MB="${WRITE_MB:-600}" -e HOG_LEAVE_MB="${HOG_LEAVE_MB:-96}" \
         -e WATCHDOG_S="${WATCHDOG_S:-300}" -e STALL_LIMIT_S="${STALL_LIMIT_S:-90}" \

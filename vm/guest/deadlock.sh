@@ -7,7 +7,8 @@
 #   - mke2fs on both (full inode tables and journal: a burst of buffered block-device writes),
 #     then heavy buffered writes to both file systems while a memory hog pins most of the RAM;
 #   - a watchdog samples progress every second and calls the run hung when nothing was written
-#     back for STALL_LIMIT_S, or when it has not finished in WATCHDOG_S. The script always ends.
+#     back for STALL_LIMIT_S, or when a phase (mke2fs; writes; sync) has not finished in
+#     WATCHDOG_S. The script always ends.
 # Settings (guest.env): CONFIG (a label), SERVE_FLAGS (e.g. --no-mlock), WBGOV_JAVA_OPTS (e.g. an
 # unfixed heap), WRITE_MB per file system, HOG_LEAVE_MB (MemAvailable left to everyone else),
 # WATCHDOG_S, STALL_LIMIT_S.
@@ -59,14 +60,15 @@ PROGRESS=/tmp/progress
       echo "$t $stall $longest $d" > $PROGRESS.tmp; mv $PROGRESS.tmp $PROGRESS
   done ) &
 WD=$!
-phase_wait() {  # $1 = label, $2 = pid: waits for a phase, bounded by the watchdog
-    local label=$1 pid=$2
+phase_wait() {  # $1 = label, $2 = pid: waits for a phase, bounded by the watchdog (per phase)
+    local label=$1 pid=$2 p0
+    p0=$(now)
     while kill -0 "$pid" 2>/dev/null; do
         sleep 1
         read -r t stall longest dirty < $PROGRESS || continue
         if awk "BEGIN{exit !($stall >= $STALL_LIMIT_S)}"; then
             log "$label: no write-back for ${stall}s ($dirty): HUNG"; return 1; fi
-        if awk "BEGIN{exit !($t - $T_START >= $WATCHDOG_S)}"; then
+        if awk "BEGIN{exit !($t - $p0 >= $WATCHDOG_S)}"; then
             log "$label: not done after ${WATCHDOG_S}s ($dirty): HUNG"; return 1; fi
     done
     wait "$pid"
@@ -80,7 +82,7 @@ finish() {  # $1 = completed|hung, $2 = phase
     if [ "$1" = hung ]; then
         echo w > /proc/sysrq-trigger 2>/dev/null || true
         dmesg | grep -E "blocked for more than|task:|nbd" | tail -20 || true
-        grep -E "/proc/meminfo" /dev/null; grep -E "^(MemFree|MemAvailable|Dirty|Writeback|Shmem|Mlocked):" /proc/meminfo
+        grep -E "^(MemFree|MemAvailable|Dirty|Writeback|Shmem|Mlocked):" /proc/meminfo
     fi
     for n in 0 1 2; do grep -E "WARN|ERROR|OutOfMemory" /tmp/serve$n.log | head -3 || true; done
     dmesg | grep -i -E "out of memory|killed process" | head -5 || true
