@@ -61,8 +61,10 @@ cp kpkg/boot/vmlinuz-"$KV" vmlinuz
 depmod -b "$KDIR"/kpkg "$KV"
 
 # Modules in dependency order (modprobe --show-depends resolves them): 9p for the host root, nbd
-# for the client under test, ext4 for the file system, md-mod + raid1 for the deadlock test.
-MODS="virtio_pci 9pnet_virtio 9p nbd ext4 md_mod raid1"
+# for the client under test, ext4 for the file system, md-mod + raid1 for the deadlock test,
+# virtio_blk for its scratch disk (the servers' page-cached backing store), loop for the fast
+# tmpfs-backed device beside the governed one.
+MODS="virtio_pci 9pnet_virtio 9p virtio_blk loop nbd ext4 md_mod raid1"
 rm -rf initrd
 mkdir -p initrd/{bin,dev,proc,sys,newroot,lib/modules}
 : > initrd/modules.list

@@ -1,6 +1,6 @@
 #!/bin/busybox sh
 # PID 1 of the test guest (busybox initramfs). Loads the modules, mounts the host's root
-# read-only over 9p at /newroot with fresh tmpfs on /tmp /run /root /var/tmp, mounts the run
+# read-only over 9p at /newroot with fresh tmpfs on /tmp /run /var/tmp, mounts the run
 # directory read-write at its host path, runs the test script chrooted into the host root,
 # prints VMTEST_EXIT=<rc> on the console and powers off. Every guest process ends with the guest.
 #
@@ -39,8 +39,9 @@ mount -t devpts devpts $R/dev/pts
 mount -t tmpfs tmpfs $R/dev/shm
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
 mount -t tmpfs -o mode=1777,size=$TMPSIZE tmpfs $R/tmp
-for d in run var/tmp root; do mount -t tmpfs -o mode=1777,size=64m tmpfs $R/$d; done
-chmod 700 $R/root
+for d in run var/tmp; do mount -t tmpfs -o mode=1777,size=64m tmpfs $R/$d; done
+# /root stays the host's (read-only): the tests run jars from /root/.m2. HOME is a fresh directory.
+mkdir -p -m 700 $R/tmp/home
 # The run directory, read-write and uncached (the host reads what the guest writes).
 mkdir -p $R$WORKDIR 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 work $R$WORKDIR \
@@ -52,11 +53,13 @@ echo "[init] $(cut -d' ' -f1 /proc/uptime)s: starting $VMTEST"
 rc=97
 if [ -n "$VMTEST" ]; then
     chroot $R /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        HOME=/root TERM=dumb LC_ALL=C WBGOV_VM_WORK=$WORKDIR /bin/bash "$VMTEST"
+        HOME=/tmp/home TERM=dumb LC_ALL=C WBGOV_VM_WORK=$WORKDIR /bin/bash "$VMTEST"
     rc=$?
 fi
 echo "[init] $(cut -d' ' -f1 /proc/uptime)s: test finished rc=$rc"
 echo "VMTEST_EXIT=$rc"
-sync
+# Bounded: after a hung run (the deadlock bench) sync never returns, and the guest must still end.
+sync & s=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 $s 2>/dev/null || break; sleep 1; done
 umount $R$WORKDIR 2>/dev/null
 poweroff -f

@@ -8,6 +8,8 @@
 #   -e  settings for the script: written to RUNDIR/guest.env, which guest scripts source (the
 #       guest's environment is reset by init)
 #   -q  do not stream the console to stdout (it is always in RUNDIR/console.log)
+#   -d  add a scratch disk of this many MB as the guest's /dev/vda (sparse file RUNDIR/scratch.img,
+#       deleted afterwards): a real, page-cached local disk inside the guest
 # Exit status: the script's own, 124 when the time limit killed the guest, 99 when the guest
 # ended without reporting one (kernel panic, init failure).
 #
@@ -16,15 +18,15 @@
 # ($WBGOV_VM_CACHE, default /tmp/wbgov-vm-cache), which this script builds when missing.
 set -euo pipefail
 SRC=$(dirname "$(realpath "$0")")
-MEM=2048; TMO=600; RUN=; QUIET=0; ENVS=()
-while getopts "m:t:w:e:q" o; do
+MEM=2048; TMO=600; RUN=; QUIET=0; ENVS=(); DISK=0
+while getopts "m:t:w:e:qd:" o; do
     case $o in
-        m) MEM=$OPTARG ;; t) TMO=$OPTARG ;; w) RUN=$OPTARG ;; e) ENVS+=("$OPTARG") ;; q) QUIET=1 ;;
-        *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+        m) MEM=$OPTARG ;; t) TMO=$OPTARG ;; w) RUN=$OPTARG ;; e) ENVS+=("$OPTARG") ;; q) QUIET=1 ;; d) DISK=$OPTARG ;;
+        *) sed -n '2,18p' "$0" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { sed -n '2,16p' "$0" >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,18p' "$0" >&2; exit 2; }
 SCRIPT=$(realpath "$1")
 [ -f "$SCRIPT" ] || { echo "run-guest: no such script $SCRIPT" >&2; exit 2; }
 case $SCRIPT in /tmp/*) echo "run-guest: $SCRIPT is under /tmp, which the guest does not see (its /tmp is its own tmpfs); put it in the run directory or the repository" >&2; exit 2 ;; esac
@@ -44,6 +46,14 @@ for kv in "${ENVS[@]}"; do printf '%s=%q\n' "${kv%%=*}" "${kv#*=}" >> "$RUN/gues
 ACCEL=(-accel tcg,thread=multi -cpu max)
 [ "${WBGOV_VM_KVM:-0}" = 1 ] && ACCEL=(-accel kvm -cpu host)
 SMP=${SMP:-$(nproc)}
+DRIVE=()
+if [ "$DISK" -gt 0 ]; then
+    rm -f "$RUN/scratch.img"
+    truncate -s "${DISK}M" "$RUN/scratch.img"
+    # cache=unsafe: the host's page cache absorbs it; the guest still sees a disk with its own
+    # queue and write-back (what the test needs), and nothing on it outlives the run.
+    DRIVE=(-drive "file=$RUN/scratch.img,if=virtio,format=raw,cache=unsafe")
+fi
 LOG=$RUN/console.log
 : > "$LOG"
 rm -f "$RUN/qemu.pid"
@@ -51,6 +61,7 @@ START=$EPOCHREALTIME
 qemu-system-x86_64 \
     -nodefaults -no-user-config -nic none -display none \
     -machine q35 "${ACCEL[@]}" -smp "$SMP" -m "$MEM" \
+    "${DRIVE[@]}" \
     -kernel "$KDIR"/vmlinuz -initrd "$KDIR"/initrd.img \
     -append "console=ttyS0 loglevel=4 panic=-1 no_timer_check vmtest=$SCRIPT vmwork=$RUN vmtmp=$((MEM / 3))m" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
@@ -62,6 +73,7 @@ TPID=
 cleanup() {
     kill "$QPID" 2>/dev/null && { sleep 1; kill -9 "$QPID" 2>/dev/null; } || true
     [ -n "$TPID" ] && kill "$TPID" 2>/dev/null || true
+    rm -f "$RUN/scratch.img"
 }
 trap cleanup EXIT
 trap 'exit 143' TERM INT

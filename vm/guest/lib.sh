@@ -24,11 +24,13 @@ pass() { echo "CHECK PASS $*"; }
 fail() { echo "CHECK FAIL $*"; FAILS=$((FAILS + 1)); }
 check() { local name=$1; shift; if "$@"; then pass "$name"; else fail "$name (command: $*)"; fi; }
 
-# Waits until a TCP port listens on 127.0.0.1 (hex in /proc/net/tcp) or a Unix socket exists.
-# Bounded by 180 s: a JVM starts in ~2 s in an idle TCG guest, but 30 s and more when the host's
-# two cores are busy (measured).
-wait_tcp() { local hex; hex=$(printf '%04X' "$1"); for _ in $(seq 900); do grep -q "0100007F:$hex 00000000:0000 0A" /proc/net/tcp && return 0; sleep 0.2; done; return 1; }
-wait_sock() { for _ in $(seq 900); do [ -S "$1" ] && return 0; sleep 0.2; done; return 1; }
+# Waits until a TCP port is in LISTEN state, or a Unix socket exists. Both /proc/net/tcp and tcp6:
+# Java listens on a dual-stack IPv6 socket even for 127.0.0.1, so only tcp6 shows our server.
+# Bounded by 180 s: a JVM starts in ~2 s in an idle TCG guest, ~10 s and more when the host's two
+# cores are busy (measured).
+# With a pid, gives up as soon as that process (the server) has died.
+wait_tcp() { local hex; hex=$(printf '%04X' "$1"); for _ in $(seq 900); do awk -v p=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == p {f = 1} END {exit !f}' /proc/net/tcp /proc/net/tcp6 && return 0; [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1; sleep 0.2; done; return 1; }
+wait_sock() { for _ in $(seq 900); do [ -S "$1" ] && return 0; [ -n "${2:-}" ] && ! kill -0 "$2" 2>/dev/null && return 1; sleep 0.2; done; return 1; }
 # Waits for a line in a log file while the process that writes it lives (bounded, 180 s).
 wait_line() { local file=$1 pattern=$2 pid=$3; for _ in $(seq 900); do grep -q "$pattern" "$file" 2>/dev/null && return 0; kill -0 "$pid" 2>/dev/null || return 1; sleep 0.2; done; return 1; }
 # Waits until a process is gone (bounded), then kills it hard.
