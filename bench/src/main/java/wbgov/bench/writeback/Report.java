@@ -164,14 +164,18 @@ public final class Report {
             }
             b.append(String.join(", ", ps)).append(String.format(Locale.ROOT, ". Took %.0f s.%n%n", s.seconds()));
         }
+        boolean ratio = configurations.contains(Configuration.DEFAULTS) && configurations.contains(Configuration.WBGOV)
+                && s.run(Configuration.DEFAULTS) != null;
         b.append("| metric | target |");
         for (Configuration c : configurations) {
             b.append(' ').append(c.id()).append(" |");
         }
+        b.append(ratio ? " wbgov / defaults |" : "");
         b.append("\n| --- | --- |");
         for (int i = 0; i < configurations.size(); i++) {
             b.append(" ---: |");
         }
+        b.append(ratio ? " ---: |" : "");
         b.append('\n');
         for (Metric m : s.metrics()) {
             b.append("| ").append(m.key().startsWith("P") ? m.key() + ": " : "").append(m.label()).append(" | ")
@@ -179,6 +183,14 @@ public final class Report {
             for (Configuration c : configurations) {
                 RunResult r = s.run(c);
                 b.append(' ').append(cell(m, r)).append(" |");
+            }
+            if (ratio) {
+                RunResult d = s.run(Configuration.DEFAULTS);
+                RunResult w = s.run(Configuration.WBGOV);
+                double q = w == null ? Double.NaN : Metrics.ratio(w.get(m.key()), d.get(m.key()));
+                boolean bound = w != null && (w.isLowerBound(m.key()) || d.isLowerBound(m.key()));
+                b.append(' ').append(Double.isInfinite(q) || Double.isNaN(q) || bound ? "—" : Report.number(q) + "x")
+                        .append(" |");
             }
             b.append('\n');
         }

@@ -74,7 +74,9 @@ class ReportTest {
         assertTrue(md.contains("| kernel | 6.18.44 |"), md);
         assertTrue(md.contains("## Where wbgov misses\n\n- contention, P2"), md);
         assertTrue(md.contains("Parameters: `slow rate` = 1 MiB/s, `fast bytes` = 1200 MiB. Took 61 s."), md);
-        assertTrue(md.contains("| fast writer time |  | 24.7 s | 4.30 s |"), md);
+        assertTrue(md.contains("| metric | target | defaults | wbgov | wbgov / defaults |"), md);
+        assertTrue(md.contains("| fast writer time |  | 24.7 s | 4.30 s | 0.17x |"), md);
+        assertTrue(md.contains("| P2: slow device / backend rate | ≥ 0.95 | 0.00 | 0.91 | — |"), md);
         assertTrue(md.contains("- wbgov: 2 knob writes failed with EINVAL"), md);
         assertTrue(md.contains("![contention: dirty + writeback and throughput per device](contention.png)"), md);
         assertTrue(md.contains("Time series (CSV): [wbgov](contention-wbgov.csv)"), md);
