@@ -116,8 +116,11 @@ public final class OverheadScenario extends Scenario {
             r.note("daemon governed " + governed + " of " + devices + " loop devices (status table)");
             int exit = g.stop();
             if (exit != 0 && exit != 143) {
-                r.note("daemon exited with " + exit + "; log " + g.log());
+                r.note("daemon exited with " + exit);
             }
+            // its log, beside the report: which knob changes it made on idle devices, and why
+            Files.copy(g.log(), ctx.out.resolve("overhead-daemon.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            r.note("the daemon's log: [overhead-daemon.log](overhead-daemon.log)");
         }
         // (2) in-process: allocation and CPU per tick, with the daemon's 5 s rescan and without any
         int warm = (int) (warmupS * 10);
