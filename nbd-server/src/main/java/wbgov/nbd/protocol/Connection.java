@@ -183,10 +183,19 @@ public final class Connection implements Runnable {
             r.arrivalNs = arrivalNs;
             r.dataBytes = dataBytes;
             r.chunkCount = nChunks;
-            if (inPlace) {
-                readPayloadInPlace(r);
-            } else if (hasPayload) {
-                readPayload(r);
+            try {
+                if (inPlace) {
+                    readPayloadInPlace(r);
+                } else if (hasPayload) {
+                    readPayload(r);
+                }
+            } catch (IOException e) {
+                // The client went away mid-payload: give its slot back, or every such
+                // disconnect would shrink the export's limit for good (down to a wedge).
+                java.util.Arrays.fill(r.iov, null);
+                limit.release(r.dataBytes, r.chunkCount, r.chunkIds);
+                returnRequest(r);
+                throw e;
             }
             if (error == 0) {
                 error = execute(r);
