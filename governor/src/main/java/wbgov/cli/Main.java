@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "wbgov", mixinStandardHelpOptions = true, version = "wbgov 0.1.0",
         description = "A Linux writeback governor, and an NBD server built for the write-out path.",
         subcommands = {RunCommand.class, StatusCommand.class, RestoreCommand.class, PolicyCommand.class,
-            ServeCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
+            ServeCommand.class, CtlCommand.class, AttachCommand.class, DetachCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

@@ -64,8 +64,11 @@ public final class Decision {
     public double drainSeconds;
     /** Probe multiplier in force (1 unless a probe showed the allowance limited throughput). */
     public double boost;
-    /** Whether the machine counted as uncontended (global dirty far below freerun). */
-    public boolean uncontended;
+    /**
+     * Whether the law was relaxed to the ceiling: the policy is not strict and the machine has
+     * been uncontended (global dirty + writeback far below freerun) for relaxHold.
+     */
+    public boolean relaxed;
 
     @Override
     public String toString() {

@@ -49,6 +49,9 @@ import wbgov.governor.sample.BdiSample;
  * an 8 MiB/s device run at full speed). A speed spike (a USB stick's cache absorbing at full
  * speed, then slowing) must last {@code riseHold} before it buys allowance. The dead band
  * keeps the knob from being rewritten every tick: in steady state it is not written at all.
+ * While a slowing device still holds more than its allowance its writers are blocked whatever
+ * the exact value, so successive drops are then written at most every {@code dropBatch}
+ * (500 ms): the estimate falls over a few τ, and one write per tick would only churn the knob.
  *
  * <h2>Contention: relax toward the kernel</h2>
  * The machine is uncontended while global dirty + writeback stays below
@@ -95,6 +98,7 @@ public final class DrainTimeController {
     private final double downBand;
     private final double upBand;
     private final long riseHoldNs;
+    private final long dropBatchNs;
     private final double maxRiseFactor;
     private final long stallNs;
     private final double relaxBelowFreerun;
@@ -112,6 +116,7 @@ public final class DrainTimeController {
 
     private long allowanceBytes;
     private long riseSinceNs = NONE;
+    private long lastDropNs = NONE;
     private long uncontendedSinceNs = NONE;
     private boolean wasRelaxed;
     private long capBoundSinceNs = NONE;
@@ -132,6 +137,7 @@ public final class DrainTimeController {
         downBand = b.downBand;
         upBand = b.upBand;
         riseHoldNs = b.riseHoldNs;
+        dropBatchNs = b.dropBatchNs;
         maxRiseFactor = b.maxRiseFactor;
         stallNs = b.stallNs;
         relaxBelowFreerun = b.relaxBelowFreerun;
@@ -197,6 +203,9 @@ public final class DrainTimeController {
      *     blockWrittenBytes when writtenBytes is -1), globalThreshBytes, backgroundThreshBytes
      * @param globalHeldBytes machine-wide dirty + writeback bytes (/proc/vmstat nr_dirty +
      *     nr_writeback), -1 when unknown
+     * @return the decision; {@code changed} says whether to write the knob. Without any completion
+     *     counter (both written fields -1) the rate cannot be measured: the allowance stays at the
+     *     policy's initial value and stalls cannot be seen, and the caller should say so.
      */
     public Decision update(BdiSample s, long globalHeldBytes) {
         long nowNs = s.timeNs;
@@ -225,7 +234,7 @@ public final class DrainTimeController {
             }
         } else if (!estimator.hasEstimate()) {
             target = initialBytes;
-            next = track(nowNs, old, target);
+            next = track(nowNs, old, target, held);
             if (next != old) {
                 reason = Decision.Reason.INITIAL;
             }
@@ -233,7 +242,7 @@ public final class DrainTimeController {
             probing = false;
             capBoundSinceNs = NONE;
             target = ceilingBytes;
-            next = track(nowNs, old, target);
+            next = track(nowNs, old, target, held);
             reason = next != old ? Decision.Reason.RELAXED : reason;
         } else if (probing) {
             target = clamp(rate * drainTargetSec * boost);
@@ -258,7 +267,7 @@ public final class DrainTimeController {
         } else {
             target = clamp(rate * drainTargetSec * boost);
             Decision.Reason down = wasRelaxed ? Decision.Reason.CONTENDED : Decision.Reason.SLOWER;
-            next = track(nowNs, old, target);
+            next = track(nowNs, old, target, held);
             if (next < old) {
                 reason = down;
             } else if (next > old) {
@@ -291,15 +300,22 @@ public final class DrainTimeController {
         d.targetBytes = target;
         d.drainSeconds = DrainTime.seconds(held, rate);
         d.boost = boost;
-        d.uncontended = relaxed;
+        d.relaxed = relaxed;
         return d;
     }
 
     /** Down at once past the dead band; up only after the target stayed high for riseHold. */
-    private long track(long nowNs, long old, long target) {
+    private long track(long nowNs, long old, long target, long held) {
         if (target < old) {
             riseSinceNs = NONE;
-            return target <= old * (1 - downBand) ? target : old;
+            if (target > old * (1 - downBand)) {
+                return old;
+            }
+            if (held >= old && lastDropNs != NONE && nowNs - lastDropNs < dropBatchNs) {
+                return old; // writers already blocked: a lower value changes nothing yet
+            }
+            lastDropNs = nowNs;
+            return target;
         }
         if (target > old * (1 + upBand)) {
             if (riseSinceNs == NONE) {
@@ -372,6 +388,7 @@ public final class DrainTimeController {
         private double downBand = 0.10;
         private double upBand = 0.20;
         private long riseHoldNs = 1_000_000_000L;
+        private long dropBatchNs = 500_000_000L;
         private double maxRiseFactor = 4.0;
         private long stallNs = 2_000_000_000L;
         private double relaxBelowFreerun = 0.5;
@@ -455,6 +472,16 @@ public final class DrainTimeController {
         public Builder riseHoldNs(long v) {
             check(v >= 0 && v <= 60_000_000_000L, "rise hold must be 0..60s, got " + v + "ns");
             riseHoldNs = v;
+            return this;
+        }
+
+        /**
+         * While the device holds more than the allowance (its writers are blocked anyway),
+         * successive drops are written at most this often. 0..10 s.
+         */
+        public Builder dropBatchNs(long v) {
+            check(v >= 0 && v <= 10_000_000_000L, "drop batch must be 0..10s, got " + v + "ns");
+            dropBatchNs = v;
             return this;
         }
 

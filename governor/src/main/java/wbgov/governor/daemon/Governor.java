@@ -18,6 +18,7 @@ import wbgov.governor.control.DrainTimeController;
 import wbgov.governor.control.InflightController;
 import wbgov.governor.control.InflightDecision;
 import wbgov.governor.discover.DeviceInfo;
+import wbgov.governor.discover.DeviceKind;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.discover.DeviceTable;
 import wbgov.governor.discover.DeviceWatcher;
@@ -350,11 +351,14 @@ public final class Governor implements AutoCloseable {
                 next[i] = prev;
                 continue;
             }
-            DrainTimeController c = m.governed() ? DrainTimeController.builder(m.policy()).build() : null;
+            // A loop device with nothing attached cannot be written: leave its knobs alone.
+            boolean unattached = dev.kind() == DeviceKind.LOOP && dev.backing().isEmpty();
+            boolean governed = m.governed() && !unattached;
+            DrainTimeController c = governed ? DrainTimeController.builder(m.policy()).build() : null;
             DeviceState d = new DeviceState(dev, m, c);
             next[i] = d;
-            if (prev == null) {
-                LOG.info("device {}: {}", dev.label(), m.governed() ? "governed by policy '" + m.policy().name() + "' ("
+            if (prev == null && !unattached) {
+                LOG.info("device {}: {}", dev.label(), governed ? "governed by policy '" + m.policy().name() + "' ("
                         + m.policy().describeLimits() + ")" : "not governed (" + (m.matched() ? "policy '"
                         + m.policy().name() + "' says govern = false" : "no policy matches") + ")");
             }

@@ -173,6 +173,14 @@ class PolicySetTest {
     }
 
     @Test
+    void unreadableFileIsReportedByName(@TempDir Path dir) throws IOException {
+        Path missing = dir.resolve("gone.toml");
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicySet.load(List.of(missing)));
+        assertEquals(1, e.errors().size());
+        assertTrue(e.errors().get(0).toString().startsWith(missing + ": cannot read"), e.getMessage());
+    }
+
+    @Test
     void emptyDirectoryIsAnError(@TempDir Path dir) {
         PolicyException e = assertThrows(PolicyException.class, () -> PolicySet.load(dir));
         assertTrue(e.getMessage().contains("no *.toml policy files"));

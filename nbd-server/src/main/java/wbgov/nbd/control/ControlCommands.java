@@ -131,6 +131,7 @@ public final class ControlCommands {
                 + " latency_max_us=" + LatencyHistogram.quantile(h, null, 1.0)
                 + " rate=" + e.emulator().rateBytesPerSec()
                 + " latency_ns=" + e.emulator().latencyNs()
+                + " flushes=" + e.stats().flushes.get()
                 + " connections=" + e.stats().connectionsOpened.get()
                 + " serving_alloc_bytes=" + ServingAllocation.allocatedBytesNow();
     }

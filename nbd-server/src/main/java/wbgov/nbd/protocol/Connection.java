@@ -106,7 +106,10 @@ public final class Connection implements Runnable {
             LOG.warn("{}: protocol error, closing connection: {}", peer, e.getMessage());
         } catch (EOFException e) {
             if (!closing) {
-                LOG.info("{}: client closed the connection{}", peer, export == null ? " during handshake" : " without DISC");
+                // An orderly close between requests ends requestLoop without an exception: this is
+                // a close in the middle of a frame (truncated header or payload), so say which.
+                LOG.info("{}: client closed the connection{}: {}", peer, export == null ? " during handshake" : " without DISC",
+                        e.getMessage());
             }
         } catch (IOException e) {
             if (!closing) {
@@ -132,6 +135,7 @@ public final class Connection implements Runnable {
         final int minBlock = export.minimumBlockBytes();
         final boolean readOnly = export.readOnly();
         final boolean structured = session.structuredReplies();
+        final boolean baseAllocation = session.baseAllocation();
         final boolean mapped = backend.segmentCount() > 0;
         if (mapped) {
             segmentViews = new ByteBuffer[backend.segmentCount()];
@@ -159,7 +163,8 @@ public final class Connection implements Runnable {
                 // lets the server close. A 4 GiB "write" is how a hostile client would try.
                 throw new ProtocolException("WRITE of " + length + " bytes exceeds the advertised maximum of " + maxRequest);
             }
-            int error = validate(type, flags, offset, length, size, maxRequest, minBlock, readOnly, structured);
+            int error = validate(type, flags, offset, length, size, maxRequest, minBlock, readOnly, structured,
+                    baseAllocation);
             long dataBytes = (type == Wire.CMD_READ && error == 0) || hasPayload ? length : 0;
             // A valid WRITE to a mapped backend lands in place: no pool chunks (still counted in bytes).
             boolean inPlace = mapped && hasPayload && error == 0;
@@ -212,7 +217,7 @@ public final class Connection implements Runnable {
 
     /** The errno to reply with, or 0. Commands the client may not send get EINVAL. */
     private static int validate(int type, int flags, long offset, long length, long size, int maxRequest,
-            int minBlock, boolean readOnly, boolean structured) {
+            int minBlock, boolean readOnly, boolean structured, boolean baseAllocation) {
         int allowed;
         switch (type) {
             case Wire.CMD_READ: allowed = Wire.CMD_FLAG_DF; break;
@@ -224,6 +229,9 @@ public final class Connection implements Runnable {
             case Wire.CMD_BLOCK_STATUS: allowed = Wire.CMD_FLAG_REQ_ONE; break;
             default: return Wire.EINVAL;
         }
+        // The spec: FUA "is valid for all commands, provided NBD_FLAG_SEND_FUA has been
+        // negotiated, in which case the server MUST accept all commands with this bit set".
+        allowed |= Wire.CMD_FLAG_FUA;
         if ((flags & ~allowed) != 0) {
             return Wire.EINVAL;
         }
@@ -239,7 +247,8 @@ public final class Connection implements Runnable {
         if (type == Wire.CMD_READ && length > maxRequest) {
             return structured ? Wire.EOVERFLOW : Wire.EINVAL;
         }
-        if (type == Wire.CMD_BLOCK_STATUS && (!structured || length == 0)) {
+        // Without a negotiated base:allocation there is no context id to answer for.
+        if (type == Wire.CMD_BLOCK_STATUS && (!structured || !baseAllocation || length == 0)) {
             return Wire.EINVAL;
         }
         if (minBlock > 1 && (type == Wire.CMD_READ || type == Wire.CMD_WRITE)

@@ -73,12 +73,14 @@ public final class Handshake {
                         // No reply is possible to EXPORT_NAME: the spec says close.
                         throw new ProtocolException("EXPORT_NAME for unknown export '" + name + "'");
                     }
-                    int flags = e.transmissionFlags(false);
+                    // What STRUCTURED_REPLY and SET_META_CONTEXT agreed holds here as after GO.
+                    int flags = e.transmissionFlags(structured);
                     ByteBuffer r = ByteBuffer.allocate(10 + (noZeroes ? 0 : 124));
                     r.putLong(e.size()).putShort((short) flags);
                     r.position(r.capacity()).flip();
                     writeFully(r);
-                    return new Session(e, false, false, flags);
+                    boolean meta = structured && metaExport != null && exports.find(metaExport) == e;
+                    return new Session(e, structured, meta, flags);
                 }
                 case Wire.OPT_ABORT:
                     reply(option, Wire.REP_ACK, null);
