@@ -120,7 +120,7 @@ public final class Report {
             return "not run";
         }
         String v = m.format(r.get(m.key()));
-        return r.isLowerBound(m.key()) ? "> " + v : v;
+        return r.isLowerBound(m.key()) ? "> " + v : r.isUpperBound(m.key()) ? "< " + v : v;
     }
 
     /** Plain sentences, one per target wbgov missed or could not be measured against. */
@@ -188,7 +188,8 @@ public final class Report {
                 RunResult d = s.run(Configuration.DEFAULTS);
                 RunResult w = s.run(Configuration.WBGOV);
                 double q = w == null ? Double.NaN : Metrics.ratio(w.get(m.key()), d.get(m.key()));
-                boolean bound = w != null && (w.isLowerBound(m.key()) || d.isLowerBound(m.key()));
+                boolean bound = w != null && (w.isLowerBound(m.key()) || d.isLowerBound(m.key()) || w.isUpperBound(m.key())
+                        || d.isUpperBound(m.key()));
                 b.append(' ').append(Double.isInfinite(q) || Double.isNaN(q) || bound ? "—" : Report.number(q) + "x")
                         .append(" |");
             }

@@ -50,6 +50,16 @@ class ReportTest {
     }
 
     @Test
+    void boundsArePrintedAsSuch() {
+        Metric p1 = Metric.of("P1", "fast / solo", "x", Metric.Target.atLeast(0.95));
+        Metric t = Metric.of("fast_s", "fast", "s");
+        RunResult r = new RunResult(Configuration.SMALL_GLOBAL, null).putAtMost("P1", 0.006).putAtLeast("fast_s", 60);
+        assertEquals("< 0.01", Report.cell(p1, r));
+        assertEquals("> 60.0 s", Report.cell(t, r));
+        assertEquals("not run", Report.cell(t, null));
+    }
+
+    @Test
     void missesArePlainSentences() {
         assertEquals(List.of("contention, P2 (slow device / backend rate): measured 0.91, target ≥ 0.95."),
                 Report.misses(List.of(contention())));
