@@ -143,6 +143,7 @@ public final class WritebackBench {
             throws IOException {
         Map<String, String> e = new LinkedHashMap<>(env);
         e.put("bench duration", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - startNs) / 1e9));
+        e.put("load when this report was written", readOr("/proc/loadavg", "?"));
         String closing = "";
         Path notes = o.out().resolve("NOTES.md");
         if (Files.exists(notes)) {
