@@ -137,8 +137,15 @@ public final class BurstScenario extends Scenario {
             } else {
                 r.put("accept_s", a).put("durable_s", s).put("P4_accept", a / soloAcceptS).put("P4_durable", s / soloSyncS);
             }
+            // until a cut-off, if one lifted the slow backend's rate (after it, it ran free)
+            double utilEnd = tEnd;
+            for (Recording.Event e : recording.events()) {
+                if (e.text().startsWith("cut-off")) {
+                    utilEnd = Math.min(utilEnd, e.tSec());
+                }
+            }
             r.put("slow_util", Metrics.throughput(recording.time(), recording.column("slow." + Recording.BACKEND_WRITTEN),
-                    tStart + 1, tEnd) / slowRate);
+                    tStart + 1, utilEnd) / slowRate);
             return r;
         } finally {
             stop(sw);

@@ -32,6 +32,9 @@ public final class Report {
         if (a >= 10) {
             return String.format(Locale.ROOT, "%.1f", v);
         }
+        if (a > 0 && a < 0.01) {
+            return String.format(Locale.ROOT, "%.4f", v); // a ratio over a cut-off: 0.0047, not 0.00
+        }
         return String.format(Locale.ROOT, "%.2f", v);
     }
 
