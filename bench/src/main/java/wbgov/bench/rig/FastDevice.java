@@ -194,11 +194,7 @@ public final class FastDevice implements AutoCloseable {
             mounted = false;
         }
         if (loopDevice != null) {
-            try {
-                Sh.run("losetup", "-d", loopDevice);
-            } catch (IOException e) {
-                failures.add(e.getMessage());
-            }
+            SlowNbdDevice.detach(loopDevice, failures);
             loopDevice = null;
         }
         if (tmpfsMounted) {

@@ -16,6 +16,9 @@ import org.slf4j.LoggerFactory;
  * other's "original" values and each other's numbers. An exclusive {@code flock} on
  * {@code /run/wbgov-bench.lock}, released by the kernel if the holder dies; the file names the
  * holder's PID for the waiting side's message.
+ *
+ * <p>Re-entrant within one JVM (a benchmark holding a snapshot per configuration and one for the
+ * whole run): the file lock is taken by the first holder and released by the last.
  */
 public final class MachineLock implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MachineLock.class);
@@ -23,16 +26,20 @@ public final class MachineLock implements AutoCloseable {
     /** How long {@link KernelSnapshot#take()} waits for another run: 10 minutes. */
     public static final long DEFAULT_WAIT_NS = 600_000_000_000L;
 
-    private final FileChannel channel;
-    private FileLock lock;
+    private static FileChannel channel;
+    private static FileLock lock;
+    private static int holders;
+    private boolean held = true;
 
-    private MachineLock(FileChannel channel, FileLock lock) {
-        this.channel = channel;
-        this.lock = lock;
+    private MachineLock() {
     }
 
     /** Waits up to {@code waitNs} for the lock; throws naming the holder if it does not come. */
-    public static MachineLock acquire(long waitNs) throws IOException {
+    public static synchronized MachineLock acquire(long waitNs) throws IOException {
+        if (holders > 0) {
+            holders++;
+            return new MachineLock();
+        }
         FileChannel ch = FileChannel.open(FILE, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         long deadline = System.nanoTime() + waitNs;
@@ -44,7 +51,10 @@ public final class MachineLock implements AutoCloseable {
                     ch.truncate(0);
                     ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n")
                             .getBytes(StandardCharsets.US_ASCII)), 0);
-                    return new MachineLock(ch, l);
+                    channel = ch;
+                    lock = l;
+                    holders = 1;
+                    return new MachineLock();
                 }
                 if (!told) {
                     LOG.warn("another wbgov benchmark or end-to-end test (pid {}) holds {}: waiting for it", holder(),
@@ -75,12 +85,20 @@ public final class MachineLock implements AutoCloseable {
         }
     }
 
+    /** Releases this hold (once); the file lock goes with the last one. */
     @Override
-    public synchronized void close() throws IOException {
-        if (lock != null) {
-            lock.release();
-            lock = null;
-            channel.close();
+    public void close() throws IOException {
+        synchronized (MachineLock.class) {
+            if (!held) {
+                return;
+            }
+            held = false;
+            if (--holders == 0) {
+                lock.release();
+                lock = null;
+                channel.close();
+                channel = null;
+            }
         }
     }
 }

@@ -248,11 +248,7 @@ public final class SlowNbdDevice implements AutoCloseable {
             mounted = false;
         }
         if (loopDevice != null) {
-            try {
-                Sh.run("losetup", "-d", loopDevice);
-            } catch (IOException e) {
-                failures.add(e.getMessage());
-            }
+            SlowNbdDevice.detach(loopDevice, failures);
             loopDevice = null;
         }
         if (nbdfuse != null) {
@@ -306,6 +302,18 @@ public final class SlowNbdDevice implements AutoCloseable {
             failures.add(e.getMessage());
         }
         return false;
+    }
+
+    /** Detaches a loop device; one already gone (autoclear after the last umount) is not a failure. */
+    static void detach(String loopDevice, List<String> failures) {
+        try {
+            Sh.run("losetup", "-d", loopDevice);
+        } catch (IOException e) {
+            String name = loopDevice.substring(loopDevice.lastIndexOf('/') + 1);
+            if (java.nio.file.Files.exists(Path.of("/sys/block", name, "loop", "backing_file"))) {
+                failures.add(e.getMessage());
+            }
+        }
     }
 
     /** SIGTERM by PID, then SIGKILL if it does not exit within 10 s. */

@@ -32,8 +32,23 @@ class TeardownOnInterruptTest {
     @TempDir
     Path tmp;
 
+    /** SIGINT to the benchmark's JVM only (kill -INT PID). */
     @Test
-    void ctrlCTearsEverythingDown() throws Exception {
+    void sigintToTheJvmTearsEverythingDown() throws Exception {
+        interruptAndCheck(false);
+    }
+
+    /**
+     * Ctrl-C as a terminal sends it: SIGINT to the whole process group, so nbdfuse and the daemon
+     * get it too and may exit first (nbdfuse unmounting itself under the loop device).
+     */
+    @Test
+    void ctrlCToTheProcessGroupTearsEverythingDown() throws Exception {
+        Peers.requireTool("setsid", "util-linux");
+        interruptAndCheck(true);
+    }
+
+    private void interruptAndCheck(boolean wholeGroup) throws Exception {
         Peers.requireRoot();
         Peers.requireTool("nbdfuse", "libnbd-bin");
         Peers.requireTool("fusermount3", "fuse3");
@@ -47,8 +62,13 @@ class TeardownOnInterruptTest {
         }
         Map<String, String> knobsBefore = allBdiKnobs();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                TeardownChild.class.getName(), root.toString()).redirectErrorStream(true).start();
+        List<String> cmd = new java.util.ArrayList<>();
+        if (wholeGroup) {
+            cmd.add("setsid"); // its own process group, as a shell job; exec's, so the pid is the JVM's
+        }
+        cmd.addAll(List.of(java.toString(), "-cp", System.getProperty("java.class.path"), TeardownChild.class.getName(),
+                root.toString()));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         Map<String, String> ready = new HashMap<>();
         StringBuilder out = new StringBuilder();
         try {
@@ -70,7 +90,7 @@ class TeardownOnInterruptTest {
             if (BlkThrottle.available()) {
                 assertEquals(100L << 20, BlkThrottle.writeBps(ready.get("fastBdi")), "child's blk-throttle rule");
             }
-            Sh.run("kill", "-INT", Long.toString(child.pid()));
+            Sh.run("kill", "-s", "INT", "--", wholeGroup ? "-" + child.pid() : Long.toString(child.pid()));
             Thread drain = new Thread(() -> {
                 try {
                     String l;
@@ -85,7 +105,12 @@ class TeardownOnInterruptTest {
             });
             drain.setDaemon(true);
             drain.start();
-            assertTrue(child.waitFor(120, TimeUnit.SECONDS), "child did not exit within 120 s of SIGINT:\n" + out);
+            boolean exited = child.waitFor(120, TimeUnit.SECONDS);
+            if (!exited) {
+                System.out.println("child still running 120 s after SIGINT; its threads:\n"
+                        + Sh.run("sh", "-c", "jstack " + child.pid() + " 2>&1 | head -150 || true"));
+            }
+            assertTrue(exited, "child did not exit within 120 s of SIGINT:\n" + out);
             drain.join(2000);
         } finally {
             // Never SIGKILL first: that is the one signal after which nothing can be torn down.

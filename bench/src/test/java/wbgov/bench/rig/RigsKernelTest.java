@@ -30,10 +30,8 @@ class RigsKernelTest {
     @Test
     void slowDeviceWritesAtItsRateAndTearsDown() throws Exception {
         requirePeers();
-        String loop;
         Path fuse;
         try (SlowNbdDevice slow = SlowNbdDevice.builder(tmp.resolve("slow")).rateBytesPerSec(4L << 20).build()) {
-            loop = slow.loopDevice();
             fuse = slow.fuseFile().getParent();
             assertTrue(slow.loopBdi().startsWith("7:"), slow.loopBdi());
             assertTrue(slow.fuseBdi().startsWith("0:"), slow.fuseBdi());
@@ -51,7 +49,8 @@ class RigsKernelTest {
             assertTrue(fast.await(60, TimeUnit.SECONDS));
             System.out.printf("slow device unlimited: 32 MiB + fdatasync %.2f s%n", fast.syncSeconds());
         }
-        assertFalse(Sh.run("losetup", "-a").contains(loop + ":"), "loop device still attached");
+        // By backing file: the loop device's number is reused at once by whoever attaches next.
+        assertFalse(Sh.run("losetup", "-a").contains(fuse.toString()), "loop device still attached");
         assertFalse(Sh.isMounted(fuse), "FUSE still mounted");
         assertFalse(Teardown.pending().stream().anyMatch(p -> p.contains(tmp.toString())), Teardown.pending().toString());
     }
@@ -71,6 +70,31 @@ class RigsKernelTest {
             assertTrue(w.syncSeconds() > 1.5, "throttle had no effect: " + w.syncSeconds() + " s");
         }
         assertEquals(0, BlkThrottle.writeBps(bdi));
+    }
+
+    @Test
+    void machineLockIsReentrantAndExcludesOtherProcesses() throws Exception {
+        Peers.requireRoot();
+        try (MachineLock outer = MachineLock.acquire(MachineLock.DEFAULT_WAIT_NS)) {
+            try (MachineLock inner = MachineLock.acquire(1_000_000_000L)) {
+                assertFalse(otherProcessCanLock(), "held twice, another process got it");
+            }
+            assertFalse(otherProcessCanLock(), "released by the inner hold while the outer one remains");
+        }
+        assertTrue(otherProcessCanLock(), "not released by the last hold");
+    }
+
+    /** Whether /proc/locks shows no POSIX lock of this JVM on the lock file (fcntl locks, as Java takes). */
+    private static boolean otherProcessCanLock() throws Exception {
+        long inode = (Long) Files.getAttribute(MachineLock.FILE, "unix:ino");
+        String pid = Long.toString(ProcessHandle.current().pid());
+        for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 5 && f[1].equals("POSIX") && f[4].equals(pid) && f[5].endsWith(":" + inode)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Test
