@@ -15,7 +15,7 @@ import wbgov.nbd.testing.TestServer;
  * A client that dies in the middle of a WRITE payload gives its in-flight slot back: with a
  * limit of one request, ten such clients in a row must leave nothing in flight (before the fix
  * each one leaked a slot, and the first wedged the export for good). Both payload paths: the
- * pool (file backend) and in place (memory backend).
+ * file backend and the (mapped) memory backend.
  */
 class TruncatedWriteTest {
     private static void truncatedWrite(TestServer s) throws Exception {

@@ -48,25 +48,6 @@ public interface Backend extends Closeable {
      */
     long extent(long offset, long maxLength);
 
-    /**
-     * Memory backends: how many mapped segments hold the export (0: none, data goes through
-     * {@link #read}/{@link #write}). With segments, the request loop reads WRITE payloads from
-     * the socket straight into {@link #segment} views: one copy instead of two.
-     */
-    default int segmentCount() {
-        return 0;
-    }
-
-    /** log2 of a segment's size (all but the last segment are this big). */
-    default int segmentShift() {
-        return 0;
-    }
-
-    /** Segment {@code i}; callers take a {@code duplicate()} once and reuse it. */
-    default ByteBuffer segment(int i) {
-        throw new UnsupportedOperationException("not a mapped backend");
-    }
-
     /** One line for logs: "memory 1 GiB (memfd)" or "file /dev/sdb (O_DIRECT)". */
     String describe();
 }

@@ -180,21 +180,6 @@ public final class FileBackend implements Backend {
     }
 
     @Override
-    public int segmentCount() {
-        return segments == null ? 0 : segments.length;
-    }
-
-    @Override
-    public int segmentShift() {
-        return SEGMENT_SHIFT;
-    }
-
-    @Override
-    public ByteBuffer segment(int i) {
-        return segments[i];
-    }
-
-    @Override
     public int read(ByteBuffer buf, long offset) {
         if (segments != null) {
             while (buf.hasRemaining()) {

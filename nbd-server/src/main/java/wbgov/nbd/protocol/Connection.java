@@ -44,9 +44,6 @@ public final class Connection implements Runnable {
     private final Object writeLock = new Object();
     private volatile boolean peerGone;
 
-    /** Views of a mapped backend's segments, one per segment, made on first use (reader thread only). */
-    private ByteBuffer[] segmentViews;
-
     private InflightRequest freeList;
     private int inflightHere;
     private volatile boolean closing;
@@ -136,10 +133,6 @@ public final class Connection implements Runnable {
         final boolean readOnly = export.readOnly();
         final boolean structured = session.structuredReplies();
         final boolean baseAllocation = session.baseAllocation();
-        final boolean mapped = backend.segmentCount() > 0;
-        if (mapped) {
-            segmentViews = new ByteBuffer[backend.segmentCount()];
-        }
         while (true) {
             hdr.clear();
             if (!readFully(hdr, true)) {
@@ -166,10 +159,9 @@ public final class Connection implements Runnable {
             int error = validate(type, flags, offset, length, size, maxRequest, minBlock, readOnly, structured,
                     baseAllocation);
             long dataBytes = (type == Wire.CMD_READ && error == 0) || hasPayload ? length : 0;
-            // A valid WRITE to a mapped backend lands in place: no pool chunks (still counted in bytes).
-            boolean inPlace = mapped && hasPayload && error == 0;
-            int nChunks = type == Wire.CMD_BLOCK_STATUS && error == 0 ? 1
-                    : inPlace ? 0 : InflightLimit.chunksFor(dataBytes);
+            // A WRITE payload is received whole into pool chunks before it touches the backend:
+            // a client that dies mid-payload leaves the export exactly as it was.
+            int nChunks = type == Wire.CMD_BLOCK_STATUS && error == 0 ? 1 : InflightLimit.chunksFor(dataBytes);
 
             InflightRequest r = takeRequest();
             r.ensureChunks(nChunks);
@@ -189,9 +181,7 @@ public final class Connection implements Runnable {
             r.dataBytes = dataBytes;
             r.chunkCount = nChunks;
             try {
-                if (inPlace) {
-                    readPayloadInPlace(r);
-                } else if (hasPayload) {
+                if (hasPayload) {
                     readPayload(r);
                 }
             } catch (IOException e) {
@@ -443,49 +433,6 @@ public final class Connection implements Runnable {
             }
         }
         for (int i = 0; i < r.chunkCount; i++) {
-            r.iov[i] = null;
-        }
-    }
-
-    /**
-     * Reads a WRITE payload from the socket straight into the mapped backend (the execute step
-     * then has nothing to copy). Until the reply is sent the range's content is undefined, as
-     * the protocol allows for a write in flight; a client that disconnects mid-payload leaves
-     * part of its own write applied, and nothing else.
-     */
-    private void readPayloadInPlace(InflightRequest r) throws IOException {
-        final int shift = backend.segmentShift();
-        long off = r.offset;
-        int left = r.length;
-        int n = 0;
-        while (left > 0) {
-            int seg = (int) (off >>> shift);
-            ByteBuffer v = segmentViews[seg];
-            if (v == null) {
-                v = backend.segment(seg).duplicate(); // once per segment and connection
-                segmentViews[seg] = v;
-            }
-            int in = (int) (off & ((1L << shift) - 1));
-            int take = Math.min(left, v.capacity() - in);
-            v.clear();
-            v.limit(in + take).position(in);
-            r.iov[n++] = v;
-            off += take;
-            left -= take;
-        }
-        long want = r.length;
-        int first = 0;
-        while (want > 0) {
-            long got = ch.read(r.iov, first, n - first);
-            if (got < 0) {
-                throw new EOFException("connection closed in the middle of a WRITE payload");
-            }
-            want -= got;
-            while (first < n && !r.iov[first].hasRemaining()) {
-                first++;
-            }
-        }
-        for (int i = 0; i < n; i++) {
             r.iov[i] = null;
         }
     }
