@@ -30,6 +30,7 @@ class ReportTest {
     @Test
     void numbersKeepAboutThreeDigits() {
         assertEquals("0.17", Report.number(0.172));
+        assertEquals("0.0047", Report.number(0.28 / 60));
         assertEquals("24.7", Report.number(24.7));
         assertEquals("1200", Report.number(1200));
         assertEquals("3.00", Report.number(3.0));
@@ -54,7 +55,7 @@ class ReportTest {
         Metric p1 = Metric.of("P1", "fast / solo", "x", Metric.Target.atLeast(0.95));
         Metric t = Metric.of("fast_s", "fast", "s");
         RunResult r = new RunResult(Configuration.SMALL_GLOBAL, null).putAtMost("P1", 0.006).putAtLeast("fast_s", 60);
-        assertEquals("< 0.01", Report.cell(p1, r));
+        assertEquals("< 0.0060", Report.cell(p1, r));
         assertEquals("> 60.0 s", Report.cell(t, r));
         assertEquals("not run", Report.cell(t, null));
     }
