@@ -32,6 +32,9 @@ public final class Report {
         if (a >= 10) {
             return String.format(Locale.ROOT, "%.1f", v);
         }
+        if (a > 0 && a < 0.01) {
+            return String.format(Locale.ROOT, "%.4f", v); // a ratio over a cut-off: 0.0047, not 0.00
+        }
         return String.format(Locale.ROOT, "%.2f", v);
     }
 
@@ -120,7 +123,7 @@ public final class Report {
             return "not run";
         }
         String v = m.format(r.get(m.key()));
-        return r.isLowerBound(m.key()) ? "> " + v : v;
+        return r.isLowerBound(m.key()) ? "> " + v : r.isUpperBound(m.key()) ? "< " + v : v;
     }
 
     /** Plain sentences, one per target wbgov missed or could not be measured against. */
@@ -164,14 +167,18 @@ public final class Report {
             }
             b.append(String.join(", ", ps)).append(String.format(Locale.ROOT, ". Took %.0f s.%n%n", s.seconds()));
         }
+        boolean ratio = configurations.contains(Configuration.DEFAULTS) && configurations.contains(Configuration.WBGOV)
+                && s.run(Configuration.DEFAULTS) != null;
         b.append("| metric | target |");
         for (Configuration c : configurations) {
             b.append(' ').append(c.id()).append(" |");
         }
+        b.append(ratio ? " wbgov / defaults |" : "");
         b.append("\n| --- | --- |");
         for (int i = 0; i < configurations.size(); i++) {
             b.append(" ---: |");
         }
+        b.append(ratio ? " ---: |" : "");
         b.append('\n');
         for (Metric m : s.metrics()) {
             b.append("| ").append(m.key().startsWith("P") ? m.key() + ": " : "").append(m.label()).append(" | ")
@@ -179,6 +186,15 @@ public final class Report {
             for (Configuration c : configurations) {
                 RunResult r = s.run(c);
                 b.append(' ').append(cell(m, r)).append(" |");
+            }
+            if (ratio) {
+                RunResult d = s.run(Configuration.DEFAULTS);
+                RunResult w = s.run(Configuration.WBGOV);
+                double q = w == null ? Double.NaN : Metrics.ratio(w.get(m.key()), d.get(m.key()));
+                boolean bound = w != null && (w.isLowerBound(m.key()) || d.isLowerBound(m.key()) || w.isUpperBound(m.key())
+                        || d.isUpperBound(m.key()));
+                b.append(' ').append(Double.isInfinite(q) || Double.isNaN(q) || bound ? "—" : Report.number(q) + "x")
+                        .append(" |");
             }
             b.append('\n');
         }

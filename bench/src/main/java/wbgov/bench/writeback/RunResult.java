@@ -16,6 +16,7 @@ public final class RunResult {
     private final Map<String, Double> values = new LinkedHashMap<>();
     private final List<String> notes = new ArrayList<>();
     private final java.util.Set<String> lowerBounds = new java.util.HashSet<>();
+    private final java.util.Set<String> upperBounds = new java.util.HashSet<>();
     private String error;
     private String csvFile;
 
@@ -50,6 +51,17 @@ public final class RunResult {
 
     public boolean isLowerBound(String key) {
         return lowerBounds.contains(key);
+    }
+
+    /** A value known only as an upper bound (a ratio over a time that was cut off); printed "&lt; value". */
+    public RunResult putAtMost(String key, double value) {
+        values.put(key, value);
+        upperBounds.add(key);
+        return this;
+    }
+
+    public boolean isUpperBound(String key) {
+        return upperBounds.contains(key);
     }
 
     /** The value, NaN when not measured. */

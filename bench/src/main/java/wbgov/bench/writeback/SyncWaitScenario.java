@@ -89,7 +89,11 @@ public final class SyncWaitScenario extends Scenario {
             double t0 = rec.event("writers start");
             Writer fw = Writer.start(fast.mountPoint().resolve("fast.dat"), fastBytes, Writer.Sync.FDATASYNC);
             fs.set(fw);
-            await(fw, "fast writer", fastBytes, 600);
+            double cutoff = ctx.size(300.0, 60.0);
+            if (!awaitOrLift(fw, "fast writer", fastBytes, cutoff, rec, List.of(slow))) {
+                r.note("the fast writer was not done after the " + (long) cutoff + " s cut-off; the slow backend was "
+                        + "then let run free so it could finish (the sync below then had less to do)");
+            }
             stop(sw);
             double tStop = rec.event("writers stopped");
             double[] t = recording.time();
@@ -97,7 +101,11 @@ public final class SyncWaitScenario extends Scenario {
             var st = wbgov.bench.rig.BdiStats.read(slow.loopBdi());
             var fu = wbgov.bench.rig.BdiStats.read(slow.fuseBdi());
             double held = st.heldBytes() + fu.heldBytes();
-            r.put("fast_s", fw.syncSeconds()).put("held_mib", held / (1 << 20)).put("predicted_s", held / slowRate)
+            r.put("fast_s", fw.syncSeconds());
+            if (r.notes().stream().anyMatch(n -> n.contains("cut-off"))) {
+                r.putAtLeast("fast_s", cutoff);
+            }
+            r.put("held_mib", held / (1 << 20)).put("predicted_s", held / slowRate)
                     .put("slow_util", slowTput / slowRate);
             // sync -f, in its own process, with a time-out after which the backend is let run free.
             long s0 = System.nanoTime();

@@ -47,10 +47,10 @@ public final class WritebackBench {
     public static final String USAGE = """
             usage: wbgov bench [SCENARIO…] [--quick] [--out DIR] [--configs LIST] [--budget SIZE]
               SCENARIO      contention, speed-change, burst, two-slow, sync-wait, overhead (default: all)
-              --quick       reduced sizes: every scenario in a few minutes (what CI runs)
+              --quick       reduced sizes: every scenario in about 15 min on 2 cores (CI runs speed-change --quick)
               --out DIR     where the CSVs, plots and report.md go (default bench/results/<date>-<host>/)
               --configs L   comma list of defaults, dirty-64M, static-16M, wbgov (default: all four)
-              --budget SIZE global vm.dirty_bytes every configuration runs on (default 400M); see report.md
+              --budget SIZE global vm.dirty_bytes every configuration but dirty-64M runs on (default 400 MB); see report.md
             Needs root, debugfs, FUSE and nbdfuse; restores every knob and removes every device it made.""";
 
     public static Options parse(String[] args, Path home) {
@@ -143,6 +143,7 @@ public final class WritebackBench {
             throws IOException {
         Map<String, String> e = new LinkedHashMap<>(env);
         e.put("bench duration", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - startNs) / 1e9));
+        e.put("load when this report was written", readOr("/proc/loadavg", "?"));
         String closing = "";
         Path notes = o.out().resolve("NOTES.md");
         if (Files.exists(notes)) {

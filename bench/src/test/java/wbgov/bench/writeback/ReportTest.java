@@ -30,6 +30,7 @@ class ReportTest {
     @Test
     void numbersKeepAboutThreeDigits() {
         assertEquals("0.17", Report.number(0.172));
+        assertEquals("0.0047", Report.number(0.28 / 60));
         assertEquals("24.7", Report.number(24.7));
         assertEquals("1200", Report.number(1200));
         assertEquals("3.00", Report.number(3.0));
@@ -47,6 +48,16 @@ class ReportTest {
                 + "| --- | --- | --- | ---: | ---: | --- |\n"
                 + "| contention | P1: fast writer / solo | ≥ 0.95 | 0.17 | 0.98 | yes |\n"
                 + "| contention | P2: slow device / backend rate | ≥ 0.95 | 0.00 | 0.91 | **no** |\n", t);
+    }
+
+    @Test
+    void boundsArePrintedAsSuch() {
+        Metric p1 = Metric.of("P1", "fast / solo", "x", Metric.Target.atLeast(0.95));
+        Metric t = Metric.of("fast_s", "fast", "s");
+        RunResult r = new RunResult(Configuration.SMALL_GLOBAL, null).putAtMost("P1", 0.006).putAtLeast("fast_s", 60);
+        assertEquals("< 0.0060", Report.cell(p1, r));
+        assertEquals("> 60.0 s", Report.cell(t, r));
+        assertEquals("not run", Report.cell(t, null));
     }
 
     @Test
@@ -74,7 +85,9 @@ class ReportTest {
         assertTrue(md.contains("| kernel | 6.18.44 |"), md);
         assertTrue(md.contains("## Where wbgov misses\n\n- contention, P2"), md);
         assertTrue(md.contains("Parameters: `slow rate` = 1 MiB/s, `fast bytes` = 1200 MiB. Took 61 s."), md);
-        assertTrue(md.contains("| fast writer time |  | 24.7 s | 4.30 s |"), md);
+        assertTrue(md.contains("| metric | target | defaults | wbgov | wbgov / defaults |"), md);
+        assertTrue(md.contains("| fast writer time |  | 24.7 s | 4.30 s | 0.17x |"), md);
+        assertTrue(md.contains("| P2: slow device / backend rate | ≥ 0.95 | 0.00 | 0.91 | — |"), md);
         assertTrue(md.contains("- wbgov: 2 knob writes failed with EINVAL"), md);
         assertTrue(md.contains("![contention: dirty + writeback and throughput per device](contention.png)"), md);
         assertTrue(md.contains("Time series (CSV): [wbgov](contention-wbgov.csv)"), md);
