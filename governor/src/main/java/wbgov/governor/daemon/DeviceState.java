@@ -32,6 +32,10 @@ final class DeviceState {
     volatile long knobErrors;
     volatile String lastChange = "";
     long lastDriftCheckNs;
+    /** Held data or dirtied some at its last reading: read every tick. */
+    boolean busy = true;
+    /** The governor tick of its last reading. */
+    long lastSampledTick = Long.MIN_VALUE / 2;
 
     DeviceState(DeviceInfo device, PolicyMatch match, DrainTimeController controller) {
         this.device = device;

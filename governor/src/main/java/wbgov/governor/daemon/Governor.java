@@ -66,6 +66,9 @@ public final class Governor implements AutoCloseable {
     private final BdiKnobs knobs;
     private final List<ServedExport> served = new ArrayList<>();
 
+    /** A quiet device is read every this many ticks (1 s at the default 100 ms interval). */
+    static final int QUIET_EVERY_TICKS = 10;
+
     private BdiSampler sampler;
     /** Reads the kept knobs of governed devices for the drift check, without allocating. */
     private KnobSampler knobSampler;
@@ -146,6 +149,7 @@ public final class Governor implements AutoCloseable {
                     + "/sys/block/*/stat and /proc/vmstat; wbgov status says which sources each device uses",
                     DebugFs.lastError());
         }
+        system.sample(nowNs, sys); // the global threshold caps the first knob writes
         rescan(nowNs);
     }
 
@@ -165,12 +169,24 @@ public final class Governor implements AutoCloseable {
         long held = sys.dirtyBytes >= 0 && sys.writebackBytes >= 0 ? sys.dirtyBytes + sys.writebackBytes : -1;
         globalHeldBytes = held;
         globalThreshBytes = sys.dirtyThreshBytes;
-        sampler.sampleAll(nowNs, samples);
         int changes = 0;
         DeviceState[] st = states;
         for (int i = 0; i < st.length; i++) {
             DeviceState d = st[i];
             BdiSample s = samples[i];
+            // A quiet device (holds nothing, dirtied nothing since its last reading) is read once
+            // every QUIET_EVERY_TICKS ticks; a busy governed one every tick. Its allowance is
+            // already in force (set at discovery), so a burst that starts between two readings
+            // meets the cap anyway; the reading only tells the law how fast it drains. On a host
+            // with dozens of idle bdis this is most of the daemon's CPU.
+            if (!d.busy && ticks - d.lastSampledTick < QUIET_EVERY_TICKS) {
+                continue;
+            }
+            long dirtiedBefore = s.dirtiedBytes;
+            sampler.sample(i, nowNs, s);
+            d.lastSampledTick = ticks;
+            d.busy = d.governed() && (Math.max(0, s.dirtyBytes) + Math.max(0, s.writebackBytes) > 0
+                    || s.dirtiedBytes != dirtiedBefore);
             d.dirtyBytes = s.dirtyBytes;
             d.writebackBytes = s.writebackBytes;
             if (s.dirtiedBytes >= 0) {
@@ -230,9 +246,10 @@ public final class Governor implements AutoCloseable {
         return 1;
     }
 
-    private int actuate(DeviceState d, long allowanceBytes, String why, long nowNs) {
+    private int actuate(DeviceState d, long lawBytes, String why, long nowNs) {
         boolean strict = d.controller.strict();
         long old = d.targetBytes;
+        long allowanceBytes = cappedToGlobal(lawBytes);
         d.targetBytes = allowanceBytes;
         String line = String.format(Locale.ROOT, "%s [%s]: allowance %s → %s%s (%s; completing %s/s, holding %s)",
                 d.device.label(), d.match.policy().name(), old == 0 ? "kernel" : bytes(old),
@@ -246,6 +263,17 @@ public final class Governor implements AutoCloseable {
         }
         d.lastDriftCheckNs = nowNs;
         return write(d, new KnobTarget(allowanceBytes, minBytesFor(d, allowanceBytes), strict), line);
+    }
+
+    /**
+     * A byte knob above the global dirty threshold is refused by the kernel (EINVAL: it is stored
+     * as a share of that threshold, at most 100 %). A policy's ceiling may exceed it on a small
+     * machine or under a small vm.dirty_bytes; there the device's limit is the whole budget, so
+     * write 99 % of the threshold (the kernel's own rounding stays under 100 %).
+     */
+    private long cappedToGlobal(long bytes) {
+        long thresh = sys.dirtyThreshBytes;
+        return thresh > 0 ? Math.min(bytes, thresh - thresh / 100) : bytes;
     }
 
     /**
