@@ -76,7 +76,9 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         long intervalNs = intervalMs * 1_000_000L;
-        Governor gov = new Governor(new Governor.Config(state, intervalNs, 5_000_000_000L, 5_000_000_000L, dry, true),
+        Governor gov = new Governor(new Governor.Config(state, intervalNs,
+                60_000_000_000L /* backstop: /proc/partitions and mountinfo trigger rescans within 1 s */,
+                5_000_000_000L, dry, true),
                 ps, DeviceScanner.system(), knobs);
         ServeCommand.ServerSetup server = null;
         if (serve != null) {

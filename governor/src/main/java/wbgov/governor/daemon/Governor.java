@@ -17,6 +17,7 @@ import wbgov.governor.control.Decision;
 import wbgov.governor.control.DrainTimeController;
 import wbgov.governor.control.InflightController;
 import wbgov.governor.control.InflightDecision;
+import wbgov.governor.discover.ChangeDetector;
 import wbgov.governor.discover.DeviceInfo;
 import wbgov.governor.discover.DeviceKind;
 import wbgov.governor.discover.DeviceScanner;
@@ -69,6 +70,8 @@ public final class Governor implements AutoCloseable {
     /** A quiet device is read every this many ticks (1 s at the default 100 ms interval). */
     static final int QUIET_EVERY_TICKS = 10;
 
+    private final ChangeDetector tableChanges = new ChangeDetector(Path.of("/proc"));
+    private boolean anyBusy = true;
     private BdiSampler sampler;
     /** Reads the kept knobs of governed devices for the drift check, without allocating. */
     private KnobSampler knobSampler;
@@ -150,6 +153,7 @@ public final class Governor implements AutoCloseable {
                     DebugFs.lastError());
         }
         system.sample(nowNs, sys); // the global threshold caps the first knob writes
+        tableChanges.changed(); // the fingerprint of the table scanned now
         rescan(nowNs);
     }
 
@@ -161,11 +165,15 @@ public final class Governor implements AutoCloseable {
 
     /** One tick. Returns the number of knob or limit changes made. */
     public int doWork(long nowNs) throws IOException {
-        if (policiesChanged || nowNs - nextRescanNs >= 0) {
+        boolean quietTick = ticks % QUIET_EVERY_TICKS == 0;
+        if (policiesChanged || nowNs - nextRescanNs >= 0 || (quietTick && tableChanges.changed())) {
             policiesChanged = false;
             rescan(nowNs);
         }
-        system.sample(nowNs, sys);
+        if (anyBusy || quietTick) {
+            system.sample(nowNs, sys); // /proc/vmstat is costly to generate: not every tick when all is quiet
+        }
+        boolean busyNow = false;
         long held = sys.dirtyBytes >= 0 && sys.writebackBytes >= 0 ? sys.dirtyBytes + sys.writebackBytes : -1;
         globalHeldBytes = held;
         globalThreshBytes = sys.dirtyThreshBytes;
@@ -187,6 +195,7 @@ public final class Governor implements AutoCloseable {
             d.lastSampledTick = ticks;
             d.busy = d.governed() && (Math.max(0, s.dirtyBytes) + Math.max(0, s.writebackBytes) > 0
                     || s.dirtiedBytes != dirtiedBefore);
+            busyNow |= d.busy;
             d.dirtyBytes = s.dirtyBytes;
             d.writebackBytes = s.writebackBytes;
             if (s.dirtiedBytes >= 0) {
@@ -208,6 +217,7 @@ public final class Governor implements AutoCloseable {
         for (int i = 0; i < served.size(); i++) {
             changes += governExport(served.get(i), nowNs);
         }
+        anyBusy = busyNow || !served.isEmpty();
         ticks++;
         lastTickNs = nowNs;
         return changes;
@@ -443,6 +453,7 @@ public final class Governor implements AutoCloseable {
             knobSampler.close();
         }
         system.close();
+        tableChanges.close();
     }
 
     // ---- status (read by the status socket's thread; values are volatile snapshots) ----
