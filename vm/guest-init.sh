@@ -5,7 +5,9 @@
 # prints VMTEST_EXIT=<rc> on the console and powers off. Every guest process ends with the guest.
 #
 # Kernel command line: vmtest=SCRIPT (a path in the host fs), vmwork=DIR (the read-write share),
-# vmtmp=SIZE (size of the guest's /tmp tmpfs; it is RAM, so small guests need a small /tmp).
+# vmtmp=SIZE (size of the guest's /tmp tmpfs; it is RAM, so small guests need a small /tmp),
+# vmkeep=DIR (a host directory under /tmp, e.g. a checkout there, to keep visible, read-only,
+# at its own path inside the guest's fresh /tmp).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -24,6 +26,7 @@ for a in $(cat /proc/cmdline); do
         vmtest=*) VMTEST=${a#vmtest=} ;;
         vmwork=*) WORKDIR=${a#vmwork=} ;;
         vmtmp=*) TMPSIZE=${a#vmtmp=} ;;
+        vmkeep=*) KEEP=${a#vmkeep=} ;;
     esac
 done
 
@@ -38,7 +41,16 @@ mkdir -p $R/dev/pts $R/dev/shm 2>/dev/null
 mount -t devpts devpts $R/dev/pts
 mount -t tmpfs tmpfs $R/dev/shm
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
+# A checkout under the host's /tmp (CI may clone there) stays visible: keep a handle on the
+# host's /tmp before the guest's own tmpfs hides it, then bind that one directory back.
+if [ -n "$KEEP" ]; then
+    mkdir -p /hosttmp && mount -o bind $R/tmp /hosttmp
+fi
 mount -t tmpfs -o mode=1777,size=$TMPSIZE tmpfs $R/tmp
+if [ -n "$KEEP" ]; then
+    mkdir -p $R$KEEP && mount -o bind /hosttmp/${KEEP#/tmp/} $R$KEEP \
+        || echo "[init] could not keep $KEEP visible"
+fi
 for d in run var/tmp; do mount -t tmpfs -o mode=1777,size=64m tmpfs $R/$d; done
 # /root stays the host's (read-only): the tests run jars from /root/.m2. HOME is a fresh directory.
 mkdir -p -m 700 $R/tmp/home

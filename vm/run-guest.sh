@@ -29,7 +29,13 @@ shift $((OPTIND - 1))
 [ $# -eq 1 ] || { sed -n '2,18p' "$0" >&2; exit 2; }
 SCRIPT=$(realpath "$1")
 [ -f "$SCRIPT" ] || { echo "run-guest: no such script $SCRIPT" >&2; exit 2; }
-case $SCRIPT in /tmp/*) echo "run-guest: $SCRIPT is under /tmp, which the guest does not see (its /tmp is its own tmpfs); put it in the run directory or the repository" >&2; exit 2 ;; esac
+# The guest's /tmp is its own tmpfs: a repository under the host's /tmp (a CI clone) is bound
+# back into it at the same path (guest-init.sh, vmkeep=).
+KEEP=
+case $SCRIPT in
+    /tmp/*) KEEP=$(git -C "$(dirname "$SCRIPT")" rev-parse --show-toplevel 2>/dev/null || dirname "$SCRIPT")
+            case $KEEP in /tmp/?*) ;; *) echo "run-guest: $SCRIPT is under /tmp and not in a repository there" >&2; exit 2 ;; esac ;;
+esac
 KDIR=${WBGOV_VM_CACHE:-/tmp/wbgov-vm-cache}
 "$SRC"/build-guest.sh "$KDIR" >&2
 
@@ -63,7 +69,7 @@ qemu-system-x86_64 \
     -machine q35 "${ACCEL[@]}" -smp "$SMP" -m "$MEM" \
     "${DRIVE[@]}" \
     -kernel "$KDIR"/vmlinuz -initrd "$KDIR"/initrd.img \
-    -append "console=ttyS0 loglevel=4 panic=-1 no_timer_check vmtest=$SCRIPT vmwork=$RUN vmtmp=$((MEM / 3))m" \
+    -append "console=ttyS0 loglevel=4 panic=-1 no_timer_check vmtest=$SCRIPT vmwork=$RUN vmtmp=$((MEM / 3))m${KEEP:+ vmkeep=$KEEP}" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs local,path="$RUN",mount_tag=work,security_model=none,multidevs=remap \
     -serial file:"$LOG" -no-reboot -pidfile "$RUN/qemu.pid" </dev/null 2>"$RUN/qemu.err" &
