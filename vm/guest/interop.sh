@@ -113,7 +113,7 @@ rm -f "$WORK/unix-disk.img"
 # ---- 4. wbgov attach / detach ------------------------------------------------------------
 if [ "$ATTACH" = 1 ]; then
     DEV=/dev/nbd2
-    "$WBGOV" attach --connections 2 --control /run/attach.ctl $DEV memory:512M > /tmp/attach.log 2>&1 &
+    "$WBGOV" attach --connections 2 --control /run/attach.ctl $DEV memory:128M > /tmp/attach.log 2>&1 &
     APID=$!
     wait_line /tmp/attach.log "attached $DEV" $APID || cat /tmp/attach.log
     check "wbgov attach connects $DEV" bash -c "grep -q 'attached $DEV' /tmp/attach.log && [ -e /sys/block/nbd2/pid ]"
