@@ -25,8 +25,10 @@ RUN_ARGS=${RUN_ARGS:-}
 STATE=/run/wbgov
 
 # `run --help` is not an option of this CLI (picocli prints usage and fails): look for --serve.
-if ! "$WBGOV" run --help 2>&1 | grep -q -- '--serve'; then
-    echo "ITEM3 SKIPPED: this build has no 'wbgov run --serve'"
+# (Captured first: with pipefail, grep -q closing the pipe early would fail the pipeline.)
+USAGE=$("$WBGOV" run --help 2>&1 || true)
+if ! grep -q -- '--serve' <<< "$USAGE"; then
+    echo "ITEM3 SKIPPED: this build has no 'wbgov run --serve':"; echo "$USAGE" | head -5
     exit 3
 fi
 
