@@ -25,8 +25,9 @@ INFLIGHT_BYTES=${INFLIGHT_BYTES:-32M}   # the minimum: one request of the larges
 R=$WORK/result.txt
 : > "$R"
 result() { echo "RESULT config=$CONFIG $*" | tee -a "$R"; }
-# bdi 43:0..2 as the kernel has them: max_bytes(MiB)/strict_limit (n/a before 6.2), or max_ratio.
-knobs() { local n o=; for n in 0 1 2; do local d=/sys/class/bdi/43:$n
+# The bdis of nbd0..2 (43:0, 43:32, 43:64 with this kernel's max_part) as the kernel has them:
+# max_bytes(MiB)/strict_limit (from 6.2), or max_ratio (%) before.
+knobs() { local n o=; for n in 0 1 2; do local d=/sys/class/bdi/$(cat /sys/block/nbd$n/dev)
     if [ -f $d/max_bytes ]; then o+="$((  $(cat $d/max_bytes) >> 20 ))M/$(cat $d/strict_limit),"; else o+="$(cat $d/max_ratio)%,"; fi; done; echo "${o%,}"; }
 log "config $CONFIG: serve flags '$SERVE_FLAGS', java opts '$WBGOV_JAVA_OPTS', $(awk '/MemTotal/{print int($2/1024)}' /proc/meminfo) MB RAM, write $WRITE_MB MB per fs"
 
