@@ -55,7 +55,7 @@ trap 'cp /tmp/serve.log /tmp/run.log "$WORK/" 2>/dev/null || true' EXIT
 # Connects /dev/nbd0 and keeps its requests within the server's --max-request 1M: the 6.12 client
 # sends up to max_sectors_kb (1280 KiB there, 128 KiB on 6.1), and a larger request than the
 # server advertised ends the connection (measured on 6.12: ECONNRESET, I/O errors, ext4 read-only).
-connect() { connect
+connect() { nbd-client -u /run/nbd0.sock /dev/nbd0 -b 4096 >/dev/null
     echo 1024 > /sys/block/nbd0/queue/max_sectors_kb; }
 : > "$WORK/result.txt"
 ORIG_MAX=$(bdi max_bytes); ORIG_STRICT=$(bdi strict_limit); ORIG_RATIO=$(bdi max_ratio)
