@@ -135,8 +135,10 @@ nbd-client -d /dev/nbd0 >/dev/null
 kill -TERM $GPID; wait_gone $GPID 30 || true
 gone() { ! kill -0 "$1" 2>/dev/null; }
 check "daemon exited after SIGTERM" gone $GPID
-restored() { [ "$(bdi strict_limit)" = "$ORIG_STRICT" ] && [ "$(bdi max_bytes)" = "$ORIG_MAX" ] && [ "$(bdi max_ratio)" = "$ORIG_RATIO" ]; }
-check "knobs of 43:0 restored after SIGTERM (max_bytes=$(bdi max_bytes) strict_limit=$(bdi strict_limit) max_ratio=$(bdi max_ratio), before $ORIG_MAX/$ORIG_STRICT/$ORIG_RATIO)" restored
+# max_bytes is a view of max_ratio x the current dirty threshold (it moves with free memory, measured:
+# 386 MB before, 307 MB after with max_ratio 100 both times): the state is max_ratio + strict_limit.
+restored() { [ "$(bdi strict_limit)" = "$ORIG_STRICT" ] && [ "$(bdi max_ratio)" = "$ORIG_RATIO" ]; }
+check "knobs of 43:0 restored after SIGTERM (strict_limit=$(bdi strict_limit) max_ratio=$(bdi max_ratio), before $ORIG_STRICT/$ORIG_RATIO; max_bytes view $(bdi max_bytes))" restored
 grep -E "WARN|ERROR|43:0|nbd0" /tmp/run.log | head -30 || true
 cp /tmp/run.log "$WORK/run.log" 2>/dev/null || true
 exit "$FAILS"
