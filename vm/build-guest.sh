@@ -36,7 +36,10 @@ fi
 # Kernel: download the .deb that linux-image-amd64 depends on and unpack it here (not installed:
 # no initramfs or bootloader hooks run on the host).
 if ! ls kpkg/boot/vmlinuz-* >/dev/null 2>&1; then
-    pkg() { apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
+    # WBGOV_VM_KERNEL: another kernel meta-package, e.g. linux-image-6.12-amd64 (bookworm-backports:
+    # the bdi max_bytes/strict_limit knobs the governor sets exist only from 6.2). Use its own
+    # WBGOV_VM_CACHE: the cache holds one kernel.
+    pkg() { apt-cache depends "${WBGOV_VM_KERNEL:-linux-image-amd64}" 2>/dev/null | awk '/Depends: linux-image-[0-9]/{print $2; exit}'; }
     PKG=$(pkg)
     [ -n "$PKG" ] || { apt-get update -qq; PKG=$(pkg); }
     [ -n "$PKG" ] || { echo "build-guest: cannot resolve linux-image-amd64 (apt sources?)" >&2; exit 1; }

@@ -25,6 +25,10 @@ INFLIGHT_BYTES=${INFLIGHT_BYTES:-32M}   # the minimum: one request of the larges
 R=$WORK/result.txt
 : > "$R"
 result() { echo "RESULT config=$CONFIG $*" | tee -a "$R"; }
+# The bdis of nbd0..2 (43:0, 43:32, 43:64 with this kernel's max_part) as the kernel has them:
+# max_bytes(MiB)/strict_limit (from 6.2), or max_ratio (%) before.
+knobs() { local n o=; for n in 0 1 2; do local d=/sys/class/bdi/$(cat /sys/block/nbd$n/dev)
+    if [ -f $d/max_bytes ]; then o+="$((  $(cat $d/max_bytes) >> 20 ))M/$(cat $d/strict_limit),"; else o+="$(cat $d/max_ratio)%,"; fi; done; echo "${o%,}"; }
 log "config $CONFIG: serve flags '$SERVE_FLAGS', java opts '$WBGOV_JAVA_OPTS', $(awk '/MemTotal/{print int($2/1024)}' /proc/meminfo) MB RAM, write $WRITE_MB MB per fs"
 
 # The backing store: ext4 on the scratch disk, in this guest's page cache.
@@ -34,9 +38,18 @@ mount /dev/vda /tmp/backing
 
 PIDS=()
 for n in 0 1 2; do
+    # GOVERN=1: each server runs as `wbgov run --serve …`, a daemon that governs its own device
+    # (bdi 43:n) with the shipped nbd policy, restricted by name to nbdN so the three daemons never
+    # write the same knobs, and sets its export's in-flight limit.
+    CMD=(serve)
+    if [ "${GOVERN:-0}" = 1 ]; then
+        mkdir -p /tmp/pol$n
+        sed "s/^kind = \[\"nbd\"\]/kind = [\"nbd\"]\nname = \"nbd$n\"/" "$REPO/policies/nbd.toml" > /tmp/pol$n/nbd.toml
+        CMD=(run --state-dir /run/wbgov$n --policies /tmp/pol$n --serve)
+    fi
     # shellcheck disable=SC2086
-    "$WBGOV" serve --unix /run/nbd$n.sock --control /run/nbd$n.ctl --inflight-bytes "$INFLIGHT_BYTES" $SERVE_FLAGS \
-        "file:/tmp/backing/nbd$n.img,size=1G" > /tmp/serve$n.log 2>&1 &
+    "$WBGOV" "${CMD[@]}" "file:/tmp/backing/nbd$n.img,size=1G" --unix /run/nbd$n.sock --control /run/nbd$n.ctl \
+        --inflight-bytes "$INFLIGHT_BYTES" $SERVE_FLAGS > /tmp/serve$n.log 2>&1 &
     PIDS+=($!)
 done
 for n in 0 1 2; do wait_sock /run/nbd$n.sock "${PIDS[$n]}" || { cat /tmp/serve$n.log; exit 1; }; done
@@ -77,7 +90,7 @@ finish() {  # $1 = completed|hung, $2 = phase
     read -r t stall longest dirty < $PROGRESS || true
     local tp=n/a
     [ "$1" = completed ] && tp=$(awk "BEGIN{printf \"%.1f\", 2*$WRITE_MB/($T_WRITE_END-$T_WRITE0)}")
-    result "status=$1 phase=$2 mkfs_s=${MKFS_S:-n/a} write_MBps=$tp longest_stall_s=$longest elapsed_s=$(awk "BEGIN{printf \"%.0f\", $t-$T_START}") io_flusher=$IOF/3 locked=\"${LCK:-none}\" server_rss_MB=$RSS"
+    result "status=$1 phase=$2 mkfs_s=${MKFS_S:-n/a} write_MBps=$tp longest_stall_s=$longest elapsed_s=$(awk "BEGIN{printf \"%.0f\", $t-$T_START}") io_flusher=$IOF/3 locked=\"${LCK:-none}\" server_rss_MB=$RSS knobs=$(knobs)"
     # What the kernel says about the blocked tasks, and the servers' own view.
     if [ "$1" = hung ]; then
         echo w > /proc/sysrq-trigger 2>/dev/null || true

@@ -153,7 +153,9 @@ public final class BdiKnobs implements KnobJournal.Restorer {
             addLimit(steps, bdi, cur, false, minDiffers, target.minBytes());
             addLimit(steps, bdi, cur, true, maxDiffers, target.maxBytes());
         }
-        if (target.strict() && !cur.strict()) {
+        // strict_limit exists only from 6.2 (with max_bytes): before, the ratio fallback is all
+        // there is, and asking for strict must not fail the whole apply every tick.
+        if (target.strict() && !cur.strict() && Files.exists(bdiRoot.resolve(bdi).resolve("strict_limit"))) {
             steps.add(new String[] {"strict_limit", "1"});
         }
         if (steps.isEmpty()) {

@@ -57,6 +57,20 @@ class BdiKnobsFakeTest {
         assertEquals("0", Files.readString(bdiDir.resolve("strict_limit")).trim());
     }
 
+    /** A real 6.1 kernel (measured in the test guest): no strict_limit either, only the ratios. */
+    @Test
+    void strictAskedWhereTheKernelHasNoStrictLimit() throws IOException {
+        BdiKnobs k = knobs(256_000, false);
+        Files.delete(bdiDir.resolve("strict_limit"));
+        ApplyResult r = k.apply("8:0", new KnobTarget(20_000_000, 0, true));
+        assertTrue(r.ok(), "the ratio is applied; a missing strict_limit is not an error");
+        assertEquals("2", Files.readString(bdiDir.resolve("max_ratio")).trim());
+        assertFalse(Files.exists(bdiDir.resolve("strict_limit")));
+        assertEquals(0, k.apply("8:0", new KnobTarget(20_000_000, 0, true)).writes(), "nothing left to write");
+        assertTrue(k.restoreAll().ok());
+        assertEquals("100", Files.readString(bdiDir.resolve("max_ratio")).trim());
+    }
+
     @Test
     void ppmFallbackWithFineRatios() throws IOException {
         BdiKnobs k = knobs(256_000, true);
