@@ -49,7 +49,10 @@ for kv in "${ENVS[@]}"; do printf '%s=%q\n' "${kv%%=*}" "${kv#*=}" >> "$RUN/gues
 # TCG (software emulation) unless WBGOV_VM_KVM=1: on this project's machines /dev/kvm exists and
 # qemu accepts -accel kvm, but the guest then never prints a line (measured: 10 min, empty
 # console). The guest's /tmp is RAM: a third of the guest's memory, so small guests keep room.
-ACCEL=(-accel tcg,thread=multi -cpu max)
+# Nehalem (SSE4.2, no AVX): with -cpu max the guest JVMs' JIT picked AVX code paths and
+# crashed now and then under TCG (SIGSEGV entering compiled code, corrupt annotation data),
+# about one run in two; no crash with a CPU model whose instructions TCG has long emulated.
+ACCEL=(-accel tcg,thread=multi -cpu Nehalem)
 [ "${WBGOV_VM_KVM:-0}" = 1 ] && ACCEL=(-accel kvm -cpu host)
 SMP=${SMP:-$(nproc)}
 DRIVE=()
