@@ -66,6 +66,11 @@ class TeardownOnInterruptTest {
         if (wholeGroup) {
             cmd.add("setsid"); // its own process group, as a shell job; exec's, so the pid is the JVM's
         }
+        // A job started in the background of a non-interactive shell inherits SIGINT ignored, and
+        // the JVM then keeps it ignored: reset it to the default before exec'ing the JVM, or the
+        // test would depend on how its runner was started (the pid stays the JVM's).
+        cmd.addAll(List.of("/usr/bin/python3", "-c",
+                "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"));
         cmd.addAll(List.of(java.toString(), "-cp", System.getProperty("java.class.path"), TeardownChild.class.getName(),
                 root.toString()));
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
