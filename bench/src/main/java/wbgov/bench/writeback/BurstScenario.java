@@ -160,19 +160,7 @@ public final class BurstScenario extends Scenario {
 
     @Override
     protected void tearDown() throws Exception {
-        Exception first = null;
-        for (AutoCloseable a : new AutoCloseable[] {fastNbd, slow}) {
-            try {
-                if (a != null) {
-                    a.close();
-                }
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        closeAll(fastNbd, slow);
     }
 
     @Override

@@ -151,19 +151,7 @@ public final class ContentionScenario extends Scenario {
 
     @Override
     protected void tearDown() throws Exception {
-        Exception first = null;
-        for (AutoCloseable a : new AutoCloseable[] {fast, slow}) {
-            try {
-                if (a != null) {
-                    a.close();
-                }
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        closeAll(fast, slow);
     }
 
     @Override

@@ -50,6 +50,27 @@ public abstract class Scenario {
     /** Tears the devices down. */
     protected abstract void tearDown() throws Exception;
 
+    /**
+     * Closes each of {@code rigs} in order (nulls skipped), every one even when an earlier one
+     * fails, then throws the first failure: one device that will not unmount must not leave the
+     * others set up.
+     */
+    protected static void closeAll(AutoCloseable... rigs) throws Exception {
+        Exception first = null;
+        for (AutoCloseable r : rigs) {
+            try {
+                if (r != null) {
+                    r.close();
+                }
+            } catch (Exception e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
     /** The device column prefixes to plot. */
     protected abstract List<String> plotDevices();
 

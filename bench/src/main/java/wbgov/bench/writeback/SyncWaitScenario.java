@@ -156,19 +156,7 @@ public final class SyncWaitScenario extends Scenario {
 
     @Override
     protected void tearDown() throws Exception {
-        Exception first = null;
-        for (AutoCloseable x : new AutoCloseable[] {fast, slow}) {
-            try {
-                if (x != null) {
-                    x.close();
-                }
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        closeAll(fast, slow);
     }
 
     @Override
