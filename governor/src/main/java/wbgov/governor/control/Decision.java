@@ -23,6 +23,10 @@ public final class Decision {
         SLOWER("completions slowed"),
         /** The completion rate rose and stayed up: follow it up, in steps. */
         FASTER("completions rose"),
+        /** Its writers are throttled on it: hold the backlog target, what keeps it busy. */
+        BACKLOG("writers waiting on the device: backlog target"),
+        /** Its writers stopped and it drained: back up toward the drain target, in steps. */
+        DRAINED("writers stopped: back toward the drain target"),
         /** Data held, nothing completed for a while: the floor, so its writers wait. */
         STALLED("no completion while holding data: floor"),
         /** Nothing contends and the policy is not strict: the kernel's own behaviour. */
@@ -69,12 +73,15 @@ public final class Decision {
      * been uncontended (global dirty + writeback far below freerun) for relaxHold.
      */
     public boolean relaxed;
+    /** Whether the device was backlogged (its writers throttled on it): the law held r · B. */
+    public boolean backlogged;
 
     @Override
     public String toString() {
         return Units.formatBytes(oldBytes) + " → " + Units.formatBytes(newBytes) + ", " + reason.text()
-                + String.format(Locale.ROOT, " (rate %s/s, held %s, drain %.2fs, target %s%s)",
+                + String.format(Locale.ROOT, " (rate %s/s, held %s, drain %.2fs, target %s%s%s)",
                         Units.formatBytes((long) rateBytesPerSec), Units.formatBytes(heldBytes), drainSeconds,
-                        Units.formatBytes(targetBytes), boost > 1 ? String.format(Locale.ROOT, ", boost %.2f", boost) : "");
+                        Units.formatBytes(targetBytes), boost > 1 ? String.format(Locale.ROOT, ", boost %.2f", boost) : "",
+                        backlogged ? ", backlogged" : "");
     }
 }

@@ -32,6 +32,8 @@ final class DeviceState {
     volatile long knobErrors;
     volatile String lastChange = "";
     long lastDriftCheckNs;
+    /** A strict policy's device allowed so much that strict_limit is off (Governor.updateStrict). */
+    boolean strictLifted;
     /** Held data or dirtied some at its last reading: read every tick. */
     boolean busy = true;
     /** The governor tick of its last reading. */

@@ -257,10 +257,10 @@ public final class Governor implements AutoCloseable {
     }
 
     private int actuate(DeviceState d, long lawBytes, String why, long nowNs) {
-        boolean strict = d.controller.strict();
         long old = d.targetBytes;
         long allowanceBytes = cappedToGlobal(lawBytes);
         d.targetBytes = allowanceBytes;
+        boolean strict = updateStrict(d, allowanceBytes);
         String line = String.format(Locale.ROOT, "%s [%s]: allowance %s → %s%s (%s; completing %s/s, holding %s)",
                 d.device.label(), d.match.policy().name(), old == 0 ? "kernel" : bytes(old),
                 bytes(allowanceBytes), strict ? ", strict" : "", why,
@@ -287,12 +287,47 @@ public final class Governor implements AutoCloseable {
     }
 
     /**
+     * Whether a device of a strict policy keeps strict_limit at this allowance. It gives it up
+     * while its allowance is at least half the freerun point, (DirtyThresh + BackgroundThresh) / 2,
+     * and takes it back below a quarter (hysteresis, so the knob is not flipped on every tick).
+     * Why: strict_limit is what caps a slow device before anyone writes to it — without it the
+     * kernel ignores a bdi's max below freerun. A device measured fast enough to be allowed half of
+     * freerun loses little of that protection without it (it could then hold up to freerun
+     * instead of its allowance), but with it the kernel computes its limit from its recent share
+     * of completions, which an idle device has lost: a burst to a fast device that rested is then
+     * throttled from a few MiB up, for seconds (bench burst: a 200 MiB burst accepted in 4.3 s
+     * instead of 0.04 s). Non-strict, the burst is accepted at memory speed, as on a
+     * kernel-default device.
+     */
+    private boolean updateStrict(DeviceState d, long allowanceBytes) {
+        if (!d.controller.strict()) {
+            return false;
+        }
+        long thresh = sys.dirtyThreshBytes;
+        long bg = sys.backgroundThreshBytes;
+        if (thresh > 0 && bg >= 0) {
+            long freerun = (thresh + bg) / 2;
+            if (d.strictLifted && allowanceBytes < freerun / 4) {
+                d.strictLifted = false;
+            } else if (!d.strictLifted && allowanceBytes >= freerun / 2) {
+                d.strictLifted = true;
+            }
+        }
+        return !d.strictLifted;
+    }
+
+    /** strict_limit as last decided for the device (see {@link #updateStrict}). */
+    private static boolean strictOf(DeviceState d) {
+        return d.controller.strict() && !d.strictLifted;
+    }
+
+    /**
      * The reserved share (min_bytes) of a strict device: its floor. A share of the global limit
      * that no other device can take keeps it writing while fast devices fill the budget — no
      * device starved to zero. Non-strict devices reserve nothing (the kernel's default).
      */
     private long minBytesFor(DeviceState d, long allowanceBytes) {
-        if (!d.controller.strict()) {
+        if (!strictOf(d)) {
             return 0;
         }
         return Math.min(allowanceBytes, Math.max(Policy.ABSOLUTE_MIN_FLOOR_BYTES, d.match.policy().floorBytes()));
@@ -338,11 +373,11 @@ public final class Governor implements AutoCloseable {
             long quantum = (thresh + 999_999) / 1_000_000 + 2 * last.pageSizeBytes();
             long wantMin = minBytesFor(d, d.targetBytes);
             if (!BdiKnobs.drifted(keptMax, keptMin, keptKnobs[KnobSampler.STRICT] != 0, quantum, d.targetBytes, wantMin,
-                    d.controller.strict())) {
+                    strictOf(d))) {
                 return 0;
             }
         }
-        KnobTarget t = new KnobTarget(d.targetBytes, minBytesFor(d, d.targetBytes), d.controller.strict());
+        KnobTarget t = new KnobTarget(d.targetBytes, minBytesFor(d, d.targetBytes), strictOf(d));
         try {
             d.kept = knobs.read(d.device.bdi());
         } catch (IOException e) {

@@ -47,6 +47,7 @@ public final class Policy {
     private final List<DeviceKind> chainKinds;
     private final boolean govern;
     private final long drainTargetNs;
+    private final long backlogTargetNs;
     private final long floorBytes;
     private final long ceilingBytes;
     private final long initialBytes;
@@ -69,6 +70,7 @@ public final class Policy {
         chainKinds = List.copyOf(b.chainKinds);
         govern = b.govern;
         drainTargetNs = b.drainTargetNs;
+        backlogTargetNs = b.backlogTargetNs < 0 ? b.drainTargetNs : b.backlogTargetNs;
         floorBytes = b.floorBytes;
         ceilingBytes = b.ceilingBytes;
         initialBytes = b.initialBytes < 0 ? b.floorBytes : b.initialBytes;
@@ -142,6 +144,14 @@ public final class Policy {
 
     public long drainTargetNs() {
         return drainTargetNs;
+    }
+
+    /**
+     * What the device holds while its writers are throttled on it (backlogged), as seconds of its
+     * completion rate; ≤ the drain target, equal to it unless the policy sets backlog_target.
+     */
+    public long backlogTargetNs() {
+        return backlogTargetNs;
     }
 
     public long floorBytes() {
@@ -297,6 +307,7 @@ public final class Policy {
             return "not governed";
         }
         return "drain_target " + Units.formatDurationNs(drainTargetNs)
+                + (backlogTargetNs < drainTargetNs ? ", backlog_target " + Units.formatDurationNs(backlogTargetNs) : "")
                 + ", floor " + Units.formatBytes(floorBytes)
                 + ", ceiling " + Units.formatBytes(ceilingBytes)
                 + ", initial " + Units.formatBytes(initialBytes)
@@ -348,6 +359,7 @@ public final class Policy {
         private List<DeviceKind> chainKinds = List.of();
         private boolean govern = true;
         private long drainTargetNs = 2_000_000_000L;
+        private long backlogTargetNs = -1;
         private long floorBytes = ABSOLUTE_MIN_FLOOR_BYTES;
         private long ceilingBytes = 256L << 20;
         private long initialBytes = -1;
@@ -438,6 +450,16 @@ public final class Policy {
             return this;
         }
 
+        /** What a backlogged device holds, in seconds of its rate; at most the drain target. */
+        public Builder backlogTargetNs(long v) {
+            if (v < 1_000_000L || v > 3_600_000_000_000L) {
+                throw new IllegalArgumentException("backlog_target must be between 1ms and 1h, got "
+                        + Units.formatDurationNs(v));
+            }
+            backlogTargetNs = v;
+            return this;
+        }
+
         public Builder floorBytes(long v) {
             if (v < ABSOLUTE_MIN_FLOOR_BYTES) {
                 throw new IllegalArgumentException("floor must be at least "
@@ -481,8 +503,13 @@ public final class Policy {
             return this;
         }
 
-        /** Checks the limits against each other: floor ≤ initial ≤ ceiling. */
+        /** Checks the limits against each other: floor ≤ initial ≤ ceiling, backlog ≤ drain target. */
         public Policy build() {
+            if (backlogTargetNs > drainTargetNs) {
+                throw new IllegalArgumentException("backlog_target " + Units.formatDurationNs(backlogTargetNs)
+                        + " is above drain_target " + Units.formatDurationNs(drainTargetNs)
+                        + ": a backlogged device never holds more than the drain target");
+            }
             if (floorBytes > ceilingBytes) {
                 throw new IllegalArgumentException("floor " + Units.formatBytes(floorBytes)
                         + " is above ceiling " + Units.formatBytes(ceilingBytes));

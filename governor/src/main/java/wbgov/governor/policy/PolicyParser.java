@@ -18,8 +18,8 @@ import wbgov.governor.discover.DeviceKind;
  * [policy]                 name = "nbd"   priority = 80
  * [match]                  kind, transport, removable, rotational, name, mount, fstype,
  *                          vendor, model, chain_kind
- * [limits]                 govern, drain_target, floor, ceiling, initial, strict,
- *                          inflight_latency
+ * [limits]                 govern, drain_target, backlog_target, floor, ceiling, initial,
+ *                          strict, inflight_latency
  * </pre>
  *
  * Values: {@code "string"} or {@code 'literal'}, {@code true}/{@code false}, integers
@@ -40,8 +40,8 @@ public final class PolicyParser {
     private static final List<String> POLICY_KEYS = List.of("name", "priority");
     private static final List<String> MATCH_KEYS = List.of("kind", "transport", "removable", "rotational",
             "name", "mount", "fstype", "vendor", "model", "chain_kind");
-    private static final List<String> LIMITS_KEYS = List.of("govern", "drain_target", "floor", "ceiling",
-            "initial", "strict", "inflight_latency");
+    private static final List<String> LIMITS_KEYS = List.of("govern", "drain_target", "backlog_target",
+            "floor", "ceiling", "initial", "strict", "inflight_latency");
 
     /**
      * The outcome of parsing one file.
@@ -527,6 +527,10 @@ public final class PolicyParser {
             if (drain >= 0) {
                 apply("limits.drain_target", () -> b.drainTargetNs(drain));
             }
+            long backlog = duration("limits.backlog_target");
+            if (backlog >= 0) {
+                apply("limits.backlog_target", () -> b.backlogTargetNs(backlog));
+            }
             long latency = duration("limits.inflight_latency");
             if (latency >= 0) {
                 apply("limits.inflight_latency", () -> b.inflightLatencyNs(latency));
@@ -551,6 +555,9 @@ public final class PolicyParser {
             } catch (IllegalArgumentException e) {
                 int at = Math.max(lineOf("limits.initial"), lineOf("limits.ceiling"));
                 at = Math.max(at, lineOf("limits.floor"));
+                if (e.getMessage().startsWith("backlog_target")) {
+                    at = Math.max(lineOf("limits.backlog_target"), lineOf("limits.drain_target"));
+                }
                 error(at > 0 ? at : sectionLines.getOrDefault("limits", 1), e.getMessage());
                 return null;
             }

@@ -132,6 +132,74 @@ class DrainTimePlantTest {
     }
 
     /**
+     * The same 10× slowdown with a backlog target of 250 ms (the shipped slow policies): a
+     * writer at memory speed keeps the device backlogged, so it holds r · 250 ms (5 MiB at
+     * 20 MiB/s) instead of r · 2 s (40 MiB). The slowdown then costs 2.5 s of drain at most
+     * instead of 20 s, the device keeps its speed in both phases, and after the writer stops the
+     * allowance goes back up to r · T, so that a later burst of 2 s is taken at once.
+     */
+    @Test
+    void backlogTargetBoundsTheDrainAfterASlowdown() {
+        PlantModel plant = new PlantModel(GLOBAL, BACKGROUND);
+        PlantModel.Device dev = new PlantModel.Device("nbd", 20 * MIB, MIB, 0);
+        dev.writerBytesPerSec = 2_000 * MIB;
+        Governed g = new Governed(plant, dev, slowPolicy().backlogTargetNs(250 * MS), 2 * MIB);
+        List<Governed> gs = List.of(g);
+        run(plant, 10, gs, () -> { });
+        assertTrue(g.controller.backlogged(), String.join("\n", g.log));
+        assertEquals(5 * MIB, g.controller.allowanceBytes(), 0.2 * 5 * MIB, String.join("\n", g.log));
+        double writtenBefore = dev.written;
+        run(plant, 20, gs, () -> { });
+        assertTrue(dev.written - writtenBefore >= 0.95 * 20 * MIB * 10, "fast phase throughput "
+                + (dev.written - writtenBefore) / 10 / MIB + " MiB/s");
+
+        dev.capacityBytesPerSec = 2 * MIB;
+        double[] maxDrain = {0};
+        double[] worstAfter1s = {0};
+        double slowStart = dev.written;
+        run(plant, 40, gs, () -> {
+            maxDrain[0] = Math.max(maxDrain[0], dev.trueDrainSec());
+            if (sec(plant) >= 21.5) {
+                worstAfter1s[0] = Math.max(worstAfter1s[0], dev.trueDrainSec());
+            }
+        });
+        assertTrue(maxDrain[0] <= 3.0, "drain after the slowdown " + maxDrain[0] + "s\n" + String.join("\n", g.log));
+        assertTrue(worstAfter1s[0] <= 2.4, "drain 1.5 s after the slowdown " + worstAfter1s[0] + "s\n"
+                + String.join("\n", g.log));
+        assertTrue(dev.written - slowStart >= 0.95 * 2 * MIB * 20, "slow phase throughput "
+                + (dev.written - slowStart) / 20 / MIB + " MiB/s");
+
+        // The writer stops: the device drains, leaves the backlog, and opens up to r · T again.
+        dev.writerBytesPerSec = 0;
+        run(plant, 55, gs, () -> { });
+        assertTrue(!g.controller.backlogged(), String.join("\n", g.log));
+        assertEquals(4 * MIB, g.controller.allowanceBytes(), 0.2 * 4 * MIB, String.join("\n", g.log));
+        assertTrue(g.log.stream().anyMatch(l -> l.contains(Decision.Reason.BACKLOG.text())), String.join("\n", g.log));
+    }
+
+    /**
+     * The backlog target is a set point for throughput too: with a device that needs more in
+     * flight than r · B (latency 500 ms, so Little's law wants r × 0.5 s), holding r · B would
+     * cost speed; the probe finds that more allowance buys completions and raises it, never above
+     * r · T.
+     */
+    @Test
+    void backlogTargetTooSmallIsProbedOpen() {
+        PlantModel plant = new PlantModel(GLOBAL, BACKGROUND);
+        PlantModel.Device dev = new PlantModel.Device("far", 8 * MIB, 64 * MIB, 0);
+        dev.latencySec = 0.5;
+        dev.writerBytesPerSec = 2_000 * MIB;
+        Governed g = new Governed(plant, dev, slowPolicy().backlogTargetNs(250 * MS)
+                .probeIntervalNs(2_000 * MS, 16_000 * MS), 2 * MIB);
+        run(plant, 120, List.of(g), () -> { });
+        double before = dev.written;
+        run(plant, 140, List.of(g), () -> { });
+        double rate = (dev.written - before) / 20;
+        assertTrue(rate >= 0.9 * 8 * MIB, "throughput " + rate / MIB + " MiB/s\n" + String.join("\n", g.log));
+        assertTrue(dev.allowanceBytes <= 1.15 * 8 * MIB * 2, "allowance " + dev.allowanceBytes);
+    }
+
+    /**
      * Bursts from a writer at memory speed on a 5 MiB/s device that rests in between: the
      * initial cap holds the first burst, the estimate survives the idle gaps (the allowance
      * does not collapse while idle), and no burst gets in more than the allowance.

@@ -28,6 +28,7 @@ class PolicyParserTest {
             [limits]
             govern = true
             drain_target = "1.5s"
+            backlog_target = "250ms"
             floor = "2M"
             ceiling = 268_435_456
             strict = true
@@ -51,6 +52,7 @@ class PolicyParserTest {
         assertEquals(List.of("ext4", "xfs"), p.fsTypes());
         assertTrue(p.govern());
         assertEquals(1_500_000_000L, p.drainTargetNs());
+        assertEquals(250_000_000L, p.backlogTargetNs());
         assertEquals(2L << 20, p.floorBytes());
         assertEquals(256L << 20, p.ceilingBytes());
         assertTrue(p.strict());
@@ -156,6 +158,16 @@ class PolicyParserTest {
     void limitsAgainstEachOther() {
         assertErrors(HEAD + "[limits]\nfloor = \"64M\"\nceiling = \"32M\"\n", "6: floor 64M is above ceiling 32M");
         assertErrors(HEAD + "[limits]\nceiling = \"32M\"\ninitial = \"64M\"\n", "6: initial 64M is outside floor..ceiling");
+        // the error names the later of the two lines, whichever order they come in
+        assertErrors(HEAD + "[limits]\nbacklog_target = \"3s\"\ndrain_target = \"2s\"\n",
+                "6: backlog_target 3s is above drain_target 2s");
+        assertErrors(HEAD + "[limits]\nbacklog_target = \"3s\"\n", "5: backlog_target 3s is above drain_target 2s");
+    }
+
+    @Test
+    void backlogTargetDefaultsToTheDrainTarget() {
+        Policy p = PolicyParser.parse("t.toml", HEAD + "[limits]\ndrain_target = \"3s\"\n").policy();
+        assertEquals(3_000_000_000L, p.backlogTargetNs());
     }
 
     @Test
