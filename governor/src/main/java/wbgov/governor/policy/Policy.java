@@ -23,14 +23,16 @@ import wbgov.governor.discover.DeviceKind;
  */
 public final class Policy {
     /**
-     * No allowance is ever below 2 MiB. A writer dirties a whole folio at a time and the largest
-     * page-cache folio on x86-64 is a PMD-size folio of 2 MiB: an allowance below one such folio
-     * could leave a writer unable to make any progress, which is the zero the seed forbids.
-     * Measured here, a 2 MiB strict cap still lets a 1 MiB/s device and an 8 MiB/s device run at
-     * full speed (CONTEXT.md), so this minimum costs slow devices nothing. Fast classes should
-     * use floors of ten maximum-size folios or more (FUSE's 1 % cap cut 1 GiB/s to 230 MiB/s).
+     * No allowance is ever below 1 MiB. Not for progress: the kernel lets a writer dirty a folio
+     * whenever the device holds less than its limit, so even a limit below one folio never stops
+     * it (it then writes one folio at a time at the device's speed); the floor is never zero,
+     * which is the seed's rule. For throughput: measured on this machine's NBD stack (loop over
+     * nbdfuse, 1 MiB writes), a strict 1 MiB cap keeps a 0.8 MiB/s and an 8 MiB/s device at
+     * full speed and an 80 MiB/s one at 80 MiB/s, where 0.5 MiB cut that to 61 (CONTEXT.md).
+     * Fast classes should use floors of ten maximum-size (2 MiB) folios or more: FUSE's 1 %
+     * cap cut 1 GiB/s to 230 MiB/s.
      */
-    public static final long ABSOLUTE_MIN_FLOOR_BYTES = 2L << 20;
+    public static final long ABSOLUTE_MIN_FLOOR_BYTES = 1L << 20;
 
     private final String name;
     private final int priority;
@@ -464,7 +466,7 @@ public final class Policy {
             if (v < ABSOLUTE_MIN_FLOOR_BYTES) {
                 throw new IllegalArgumentException("floor must be at least "
                         + Units.formatBytes(ABSOLUTE_MIN_FLOOR_BYTES)
-                        + " (one 2 MiB folio must always fit), got " + Units.formatBytes(v));
+                        + " (below it even a slow device loses speed), got " + Units.formatBytes(v));
             }
             floorBytes = v;
             return this;

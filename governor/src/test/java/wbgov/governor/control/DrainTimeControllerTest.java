@@ -116,7 +116,7 @@ class DrainTimeControllerTest {
 
     @Test
     void builderChecksRanges() {
-        assertThrows(IllegalArgumentException.class, () -> DrainTimeController.builder().floorBytes(MIB));
+        assertThrows(IllegalArgumentException.class, () -> DrainTimeController.builder().floorBytes(MIB / 2));
         assertThrows(IllegalArgumentException.class, () -> DrainTimeController.builder().drainTargetNs(0));
         assertThrows(IllegalArgumentException.class, () -> DrainTimeController.builder().downBand(0.9));
         assertThrows(IllegalArgumentException.class,

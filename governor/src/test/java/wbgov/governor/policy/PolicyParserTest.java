@@ -147,8 +147,8 @@ class PolicyParserTest {
 
     @Test
     void rangeChecksReportTheKeyLine() {
-        assertErrors(HEAD + "[limits]\nfloor = \"1M\"\ndrain_target = \"1ms\"\n",
-                "5: floor must be at least 2M (one 2 MiB folio must always fit), got 1M",
+        assertErrors(HEAD + "[limits]\nfloor = \"512K\"\ndrain_target = \"1ms\"\n",
+                "5: floor must be at least 1M (below it even a slow device loses speed), got 512K",
                 "6: drain_target must be between 10ms and 1h");
         assertErrors(HEAD + "priority = 2000\n", "4: duplicate key 'priority'");
         assertErrors("[policy]\nname = \"t\"\npriority = 2000\n", "3: priority must be in 0..1000");

@@ -126,7 +126,7 @@ class PolicySetTest {
         String text = shipped.explain(NBD, TABLE).describe();
         assertTrue(text.startsWith("nbd0 (43:0): policy nbd (priority 80, "), text);
         assertTrue(text.contains("because kind nbd in [nbd]"), text);
-        assertTrue(text.contains("limits: drain_target 2s, backlog_target 250ms, floor 2M, ceiling 1G, initial 4M, strict"), text);
+        assertTrue(text.contains("limits: drain_target 2s, backlog_target 125ms, floor 1M, ceiling 1G, initial 4M, strict"), text);
         assertTrue(text.contains("also matched default (priority 0"), text);
         assertTrue(text.contains("not usb (priority 60"), text);
         assertTrue(text.contains("removable is false, not true"), text);
