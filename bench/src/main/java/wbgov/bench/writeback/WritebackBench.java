@@ -118,17 +118,21 @@ public final class WritebackBench {
         progress.line("wbgov bench: %s, %s, out %s", String.join(" ", o.scenarios()), o.quick() ? "quick" : "full", o.out());
         long start = System.nanoTime();
         List<ScenarioResult> results = new ArrayList<>();
-        for (String s : o.scenarios()) {
-            results.add(SCENARIOS.get(s).apply(ctx).run());
-            writeReport(o, env, results, start);   // after each scenario: a partial report survives a crash
+        try {
+            for (String s : o.scenarios()) {
+                results.add(SCENARIOS.get(s).apply(ctx).run());
+                writeReport(o, env, results, start);   // after each scenario: a partial report survives a crash
+            }
+            List<String> left = Teardown.pending();
+            if (!left.isEmpty()) {
+                progress.line("left registered after the scenarios (tearing down now): %s", left);
+                Teardown.runAll();
+            }
+            deleteTree(work);
+            progress.line("report: %s", o.out().resolve("report.md"));
+        } finally {
+            progress.flush(10_000);
         }
-        List<String> left = Teardown.pending();
-        if (!left.isEmpty()) {
-            progress.line("left registered after the scenarios (tearing down now): %s", left);
-            Teardown.runAll();
-        }
-        deleteTree(work);
-        progress.line("report: %s", o.out().resolve("report.md"));
         boolean failed = false;
         for (ScenarioResult r : results) {
             failed |= r.error() != null;
