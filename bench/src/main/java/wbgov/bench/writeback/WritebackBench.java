@@ -146,7 +146,12 @@ public final class WritebackBench {
     private static void writeReport(Options o, Map<String, String> env, List<ScenarioResult> results, long startNs)
             throws IOException {
         Map<String, String> e = new LinkedHashMap<>(env);
-        e.put("bench duration", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - startNs) / 1e9));
+        double waited = 0;
+        for (ScenarioResult r : results) {
+            waited += r.lockWaitSeconds();
+        }
+        e.put("bench duration", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - startNs) / 1e9)
+                + (waited >= 1 ? String.format(Locale.ROOT, ", of which %.0f s waiting for another run's machine lock", waited) : ""));
         e.put("load when this report was written", readOr("/proc/loadavg", "?"));
         String closing = "";
         Path notes = o.out().resolve("NOTES.md");
