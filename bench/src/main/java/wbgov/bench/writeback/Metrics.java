@@ -188,6 +188,17 @@ public final class Metrics {
         return t[last + 1] - tChange;
     }
 
+    /** Smallest non-NaN value, NaN when none. */
+    public static double min(double[] v) {
+        double m = Double.NaN;
+        for (double x : v) {
+            if (!Double.isNaN(x) && (Double.isNaN(m) || x < m)) {
+                m = x;
+            }
+        }
+        return m;
+    }
+
     /** Largest non-NaN value, NaN when none. */
     public static double max(double[] v) {
         double m = Double.NaN;

@@ -27,6 +27,8 @@ public final class OverheadScenario extends Scenario {
     private int devices;
     private double warmupS;
     private double windowS;
+    private int warmTicks;
+    private int ticks;
     private LoopSet loops;
 
     public OverheadScenario(BenchContext ctx) {
@@ -65,10 +67,12 @@ public final class OverheadScenario extends Scenario {
     @Override
     protected void setUp(ScenarioResult res) throws Exception {
         devices = 32;
-        warmupS = ctx.size(10.0, 5.0);
-        windowS = ctx.size(60.0, 15.0);
+        warmupS = ctx.size(10.0, 3.0);
+        windowS = ctx.size(60.0, 8.0);
+        warmTicks = (int) ctx.size(100, 10);
+        ticks = (int) ctx.size(300, 50);
         res.param("devices", devices + " loop devices").param("interval", "100 ms").param("warm-up", warmupS + " s")
-                .param("window", windowS + " s");
+                .param("window", windowS + " s").param("in-process ticks", warmTicks + " warm-up + " + ticks + " measured, twice");
         res.metric(Metric.of("cpu_pct", "daemon CPU, % of one core", "%", Metric.Target.atMost(0.5)));
         res.metric(Metric.of("ticks_per_s", "daemon ticks per second", "/s"));
         res.metric(Metric.of("rss_mib", "daemon resident memory at the end", "MiB"));
@@ -128,8 +132,8 @@ public final class OverheadScenario extends Scenario {
             r.note("the daemon's log: [overhead-daemon.log](overhead-daemon.log)");
         }
         // (2) in-process: allocation and CPU per tick, with the daemon's 5 s rescan and without any
-        int warm = (int) (warmupS * 10);
-        int n = (int) (ctx.size(30.0, 10.0) * 10);
+        int warm = warmTicks;
+        int n = ticks;
         double[] withRescan = inProcess(pol, state.resolve("inproc"), 5_000_000_000L, warm, n);
         double[] noRescan = inProcess(pol, state.resolve("inproc-norescan"), 3_600_000_000_000L, warm, n);
         r.put("alloc_per_tick", withRescan[0]).put("tick_cpu_us", withRescan[1])

@@ -117,12 +117,19 @@ public final class Report {
         return b.toString();
     }
 
-    /** A table cell: "not run", the value, or "&gt; value" for a lower bound. */
+    /**
+     * A table cell: "not run", the value, "&gt; value" for a lower bound, and the spread of
+     * repeated measurements after a median: "0.38 s (0.36–0.41)".
+     */
     static String cell(Metric m, RunResult r) {
         if (r == null) {
             return "not run";
         }
         String v = m.format(r.get(m.key()));
+        double[] s = r.spread(m.key());
+        if (s != null) {
+            v += " (" + number(s[0]) + "–" + number(s[1]) + ")";
+        }
         return r.isLowerBound(m.key()) ? "> " + v : r.isUpperBound(m.key()) ? "< " + v : v;
     }
 
@@ -165,7 +172,11 @@ public final class Report {
             for (Map.Entry<String, String> e : s.parameters().entrySet()) {
                 ps.add("`" + e.getKey() + "` = " + e.getValue());
             }
-            b.append(String.join(", ", ps)).append(String.format(Locale.ROOT, ". Took %.0f s.%n%n", s.seconds()));
+            b.append(String.join(", ", ps)).append(String.format(Locale.ROOT, ". Took %.0f s", s.seconds()));
+            if (s.lockWaitSeconds() >= 1) {
+                b.append(String.format(Locale.ROOT, " (after %.0f s waiting for another run's machine lock)", s.lockWaitSeconds()));
+            }
+            b.append(".\n\n");
         }
         boolean ratio = configurations.contains(Configuration.DEFAULTS) && configurations.contains(Configuration.WBGOV)
                 && s.run(Configuration.DEFAULTS) != null;

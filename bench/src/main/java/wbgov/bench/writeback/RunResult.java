@@ -17,6 +17,7 @@ public final class RunResult {
     private final List<String> notes = new ArrayList<>();
     private final java.util.Set<String> lowerBounds = new java.util.HashSet<>();
     private final java.util.Set<String> upperBounds = new java.util.HashSet<>();
+    private final Map<String, double[]> spreads = new LinkedHashMap<>();
     private String error;
     private String csvFile;
 
@@ -62,6 +63,22 @@ public final class RunResult {
 
     public boolean isUpperBound(String key) {
         return upperBounds.contains(key);
+    }
+
+    /**
+     * The smallest and largest of the repeated measurements whose median was {@link #put}: the
+     * report prints them beside it, "0.38 s (0.36–0.41)". Why: one sub-second timing on a shared
+     * machine swings too much to stand alone.
+     */
+    public RunResult spread(String key, double min, double max) {
+        spreads.put(key, new double[] {min, max});
+        return this;
+    }
+
+    /** {min, max} of the repeated measurements behind a value, null when it was measured once. */
+    public double[] spread(String key) {
+        double[] s = spreads.get(key);
+        return s == null ? null : s.clone();
     }
 
     /** The value, NaN when not measured. */

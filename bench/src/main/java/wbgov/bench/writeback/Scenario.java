@@ -94,6 +94,13 @@ public abstract class Scenario {
         snap = null;
         try {
             snap = KernelSnapshot.take();
+            // Another run's turn is not this scenario's time: counted apart (the report says both).
+            double waited = (System.nanoTime() - start) / 1e9;
+            if (waited >= 1) {
+                result.lockWaitSeconds(waited);
+                start = System.nanoTime();
+                ctx.progress.line("   waited %.0f s for the machine lock (%s)", waited, wbgov.bench.rig.MachineLock.FILE);
+            }
             ctx.progress.line("   saved vm knobs: %s", snap.savedVm());
             setUp(result);
             for (String b : devices().allBdis()) {
@@ -194,6 +201,25 @@ public abstract class Scenario {
         w.await(1, TimeUnit.SECONDS); // rethrows its error
     }
 
+    /** The event {@link #awaitOrLift} marks when it lifts the slow backends. */
+    static final String CUT_OFF_EVENT = "cut-off: slow backends lifted";
+
+    /**
+     * {@code tEnd}, or two samples before the first cut-off in {@code r} if one came earlier: the
+     * end of a throughput window that must not see the lifted backend. Why two samples early:
+     * a cumulative series is interpolated between samples, and the first sample after the lift
+     * already holds a burst at memory speed (a slow device's P2 measured 1.5 of its rate).
+     */
+    static double beforeCutOff(Recording r, double tEnd) {
+        double end = tEnd;
+        for (Recording.Event e : r.events()) {
+            if (e.text().equals(CUT_OFF_EVENT)) {
+                end = Math.min(end, e.tSec() - 2.0 * BenchContext.PERIOD_NS / 1e9);
+            }
+        }
+        return end;
+    }
+
     /**
      * Waits for a writer stalled behind a slow device, at most {@code cutoffS}: past that, the
      * slow devices' backends are let run free (rate 0 = unlimited) so what they hold drains and
@@ -212,21 +238,24 @@ public abstract class Scenario {
             w.await(1, TimeUnit.SECONDS);
             return true;
         }
-        rec.event("cut-off: slow backends lifted");
+        rec.event(CUT_OFF_EVENT);
         ctx.progress.line("   %s: not done after %.0f s: lifting the slow backends' rate so it can finish", what, cutoffS);
-        long[] rates = new long[slow.size()];
-        for (int i = 0; i < slow.size(); i++) {
-            rates[i] = slow.get(i).rate();
-            slow.get(i).setRate(0);
-        }
-        try {
-            await(w, what + " (after the cut-off)", totalBytes, 600);
-        } finally {
-            for (int i = 0; i < slow.size(); i++) {
-                slow.get(i).setRate(rates[i]);
-            }
-        }
+        BenchContext.lifted(slow, () -> await(w, what + " (after the cut-off)", totalBytes, 600));
         return false;
+    }
+
+    /**
+     * Ends a run's measured part: stops the recorder (so neither the metrics nor the plot see
+     * what follows), lifts the slow backends' rate (0 = unlimited), stops {@code writers} (each
+     * closed, in order) and puts the rates back. Why lift: a writer on a 1 MiB/s device sits in
+     * {@code balance_dirty_pages} for seconds before its last write() returns; at memory speed
+     * it returns at once, and the device has that much less to drain before the next run.
+     */
+    protected static Recording endRun(Recorder rec, List<wbgov.bench.rig.SlowNbdDevice> slow, AutoCloseable... writers)
+            throws Exception {
+        Recording recording = rec.stop();
+        BenchContext.lifted(slow, () -> closeAll(writers));
+        return recording;
     }
 
     /** Stops a steady writer and waits for it. */

@@ -20,6 +20,7 @@ public final class ScenarioResult {
     private String plotFile;
     private String error;
     private double seconds;
+    private double lockWaitSeconds;
 
     public ScenarioResult(String name, String title, String description) {
         this.name = name;
@@ -104,5 +105,14 @@ public final class ScenarioResult {
 
     public void seconds(double s) {
         seconds = s;
+    }
+
+    /** Seconds spent waiting for another run's machine lock before starting (not in {@link #seconds()}). */
+    public double lockWaitSeconds() {
+        return lockWaitSeconds;
+    }
+
+    public void lockWaitSeconds(double s) {
+        lockWaitSeconds = s;
     }
 }

@@ -46,7 +46,7 @@ public final class SpeedChangeScenario extends Scenario {
     protected void setUp(ScenarioResult res) throws Exception {
         highRate = 8L << 20;
         lowRate = highRate / 10;
-        phaseS = ctx.size(20.0, 10.0);
+        phaseS = ctx.size(20.0, 4.0);
         res.param("high rate", BenchContext.mib(highRate) + "/s").param("low rate", BenchContext.mib(lowRate) + "/s")
                 .param("phase", phaseS + " s").param("drain target", BenchContext.SLOW_DRAIN_TARGET_S + " s");
         res.metric(Metric.of("P3_p50", "drain time p50 / target", "x"));
@@ -87,10 +87,8 @@ public final class SpeedChangeScenario extends Scenario {
             slow.setRate(highRate);
             double tUp = rec.event("rate x 10");
             ctx.progress.sleep("recovered rate", phaseS, () -> (wf.bytesWritten() >> 20) + " MiB accepted");
-            double tEnd = rec.now();
-            stop(w);
-            rec.event("writer stops");
-            rec.stop();
+            double tEnd = rec.event("writer stops");
+            endRun(rec, List.of(slow), w);
             double[] t = recording.time();
             double[] held = Metrics.sum(recording.column("slow.dirty_bytes"), recording.column("slow.writeback_bytes"),
                     recording.column("slow_fuse.dirty_bytes"), recording.column("slow_fuse.writeback_bytes"));

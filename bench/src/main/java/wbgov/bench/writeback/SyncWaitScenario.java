@@ -51,11 +51,12 @@ public final class SyncWaitScenario extends Scenario {
         slowRate = 1L << 20;
         fastRate = 200L << 20;
         fastBytes = ctx.size(1200L << 20, 400L << 20);
-        syncTimeoutS = ctx.size(120.0, 30.0);
+        syncTimeoutS = ctx.size(120.0, 12.0);
         boolean throttle = BlkThrottle.available();
         res.param("slow backend rate", BenchContext.mib(slowRate) + "/s")
                 .param("fast device", throttle ? "blk-throttle " + BenchContext.mib(fastRate) + "/s" : "RAM-fast")
-                .param("fast writer", BenchContext.mib(fastBytes) + " + fdatasync").param("sync time-out", syncTimeoutS + " s");
+                .param("fast writer", BenchContext.mib(fastBytes) + " + fdatasync").param("sync time-out", syncTimeoutS + " s")
+                .param("fast writer cut-off", ctx.cutoff(300.0) + " s");
         res.metric(Metric.of("sync_s", "sync -f of the slow file system", "s"));
         res.metric(Metric.of("umount_s", "umount after that sync", "s"));
         res.metric(Metric.of("held_mib", "slow device held at the stop (loop + FUSE)", "MiB"));
@@ -89,7 +90,7 @@ public final class SyncWaitScenario extends Scenario {
             double t0 = rec.event("writers start");
             Writer fw = Writer.start(fast.mountPoint().resolve("fast.dat"), fastBytes, Writer.Sync.FDATASYNC);
             fs.set(fw);
-            double cutoff = ctx.size(300.0, 60.0);
+            double cutoff = ctx.cutoff(300.0);
             if (!awaitOrLift(fw, "fast writer", fastBytes, cutoff, rec, List.of(slow))) {
                 r.note("the fast writer was not done after the " + (long) cutoff + " s cut-off; the slow backend was "
                         + "then let run free so it could finish (the sync below then had less to do)");
@@ -97,7 +98,8 @@ public final class SyncWaitScenario extends Scenario {
             stop(sw);
             double tStop = rec.event("writers stopped");
             double[] t = recording.time();
-            double slowTput = Metrics.throughput(t, recording.column("slow." + Recording.BACKEND_WRITTEN), t0 + 1, tStop);
+            double slowTput = Metrics.throughput(t, recording.column("slow." + Recording.BACKEND_WRITTEN), t0 + 1,
+                    beforeCutOff(recording, tStop)); // after a cut-off the slow backend ran free
             var st = wbgov.bench.rig.BdiStats.read(slow.loopBdi());
             var fu = wbgov.bench.rig.BdiStats.read(slow.fuseBdi());
             double held = st.heldBytes() + fu.heldBytes();

@@ -15,13 +15,12 @@ import wbgov.bench.rig.Writer;
  * SSD-like device wrote.
  */
 public final class TwoSlowScenario extends Scenario {
-    /** The fast writer rewrites two files of this size in turn, so the device need not hold the whole run. */
-    private static final long CYCLE_BYTES = 1L << 30;
-
     private long rateA;
     private long rateB;
     private long fastRate;
     private double durationS;
+    /** The fast writer rewrites two files of this size in turn, so the device need not hold the whole run. */
+    private long cycleBytes;
     private SlowNbdDevice a;
     private SlowNbdDevice b;
     private FastDevice fast;
@@ -53,10 +52,12 @@ public final class TwoSlowScenario extends Scenario {
         rateA = 1L << 20;
         rateB = 4L << 20;
         fastRate = 200L << 20;
-        durationS = ctx.size(40.0, 15.0);
+        durationS = ctx.size(40.0, 7.0);
+        cycleBytes = ctx.size(1L << 30, 512L << 20);
         boolean throttle = BlkThrottle.available();
         res.param("slow A rate", BenchContext.mib(rateA) + "/s").param("slow B rate", BenchContext.mib(rateB) + "/s")
                 .param("fast device", throttle ? "blk-throttle " + BenchContext.mib(fastRate) + "/s" : "RAM-fast")
+                .param("fast writer", "two files of " + BenchContext.mib(cycleBytes) + " rewritten in turn")
                 .param("duration", durationS + " s");
         if (!throttle) {
             res.note("blk-throttle unavailable (" + BlkThrottle.whyNot() + "): the fast device is RAM-fast");
@@ -70,7 +71,7 @@ public final class TwoSlowScenario extends Scenario {
         res.metric(Metric.of("fast_mibs", "fast device throughput", "MiB/s"));
         a = SlowNbdDevice.builder(ctx.work.resolve("two-a")).name("a").sizeBytes(2L << 30).rateBytesPerSec(rateA).build();
         b = SlowNbdDevice.builder(ctx.work.resolve("two-b")).name("b").sizeBytes(2L << 30).rateBytesPerSec(rateB).build();
-        fast = FastDevice.builder(ctx.work.resolve("two-fast")).sizeBytes(CYCLE_BYTES * 2 + (512L << 20))
+        fast = FastDevice.builder(ctx.work.resolve("two-fast")).sizeBytes(cycleBytes * 2 + (512L << 20))
                 .throttleBytesPerSec(throttle ? fastRate : 0).build();
     }
 
@@ -106,14 +107,7 @@ public final class TwoSlowScenario extends Scenario {
                     "A %d MiB, B %d MiB, fast %d MiB accepted", wa.bytesWritten() >> 20, wb.bytesWritten() >> 20,
                     wf.bytesWritten() >> 20));
             double tEnd = rec.event("writers stop");
-            for (Writer w : ws) {
-                w.stop();
-            }
-            wf.close();
-            for (Writer w : ws) {
-                stop(w);
-            }
-            rec.stop();
+            endRun(rec, List.of(a, b), wf, wa, wb);
             double[] t = recording.time();
             double[] ca = recording.column("a." + Recording.BACKEND_WRITTEN);
             double[] cb = recording.column("b." + Recording.BACKEND_WRITTEN);
@@ -141,7 +135,7 @@ public final class TwoSlowScenario extends Scenario {
         }
     }
 
-    /** A steady writer on the fast device: bounded writers of {@link #CYCLE_BYTES} into two files in turn. */
+    /** A steady writer on the fast device: bounded writers of {@link #cycleBytes} into two files in turn. */
     private final class Cycler implements AutoCloseable {
         private final Thread thread;
         private volatile boolean stop;
@@ -152,7 +146,7 @@ public final class TwoSlowScenario extends Scenario {
             this.slot = slot;
             thread = new Thread(() -> {
                 for (int i = 0; !stop; i++) {
-                    Writer w = Writer.start(fast.mountPoint().resolve("cycle-" + (i % 2) + ".dat"), CYCLE_BYTES, Writer.Sync.NONE);
+                    Writer w = Writer.start(fast.mountPoint().resolve("cycle-" + (i % 2) + ".dat"), cycleBytes, Writer.Sync.NONE);
                     current = w;
                     slot.set(w);
                     if (stop) {
@@ -194,19 +188,7 @@ public final class TwoSlowScenario extends Scenario {
 
     @Override
     protected void tearDown() throws Exception {
-        Exception first = null;
-        for (AutoCloseable x : new AutoCloseable[] {fast, b, a}) {
-            try {
-                if (x != null) {
-                    x.close();
-                }
-            } catch (Exception e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        closeAll(fast, b, a);
     }
 
     @Override

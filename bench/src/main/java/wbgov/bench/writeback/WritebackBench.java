@@ -118,17 +118,21 @@ public final class WritebackBench {
         progress.line("wbgov bench: %s, %s, out %s", String.join(" ", o.scenarios()), o.quick() ? "quick" : "full", o.out());
         long start = System.nanoTime();
         List<ScenarioResult> results = new ArrayList<>();
-        for (String s : o.scenarios()) {
-            results.add(SCENARIOS.get(s).apply(ctx).run());
-            writeReport(o, env, results, start);   // after each scenario: a partial report survives a crash
+        try {
+            for (String s : o.scenarios()) {
+                results.add(SCENARIOS.get(s).apply(ctx).run());
+                writeReport(o, env, results, start);   // after each scenario: a partial report survives a crash
+            }
+            List<String> left = Teardown.pending();
+            if (!left.isEmpty()) {
+                progress.line("left registered after the scenarios (tearing down now): %s", left);
+                Teardown.runAll();
+            }
+            deleteTree(work);
+            progress.line("report: %s", o.out().resolve("report.md"));
+        } finally {
+            progress.flush(10_000);
         }
-        List<String> left = Teardown.pending();
-        if (!left.isEmpty()) {
-            progress.line("left registered after the scenarios (tearing down now): %s", left);
-            Teardown.runAll();
-        }
-        deleteTree(work);
-        progress.line("report: %s", o.out().resolve("report.md"));
         boolean failed = false;
         for (ScenarioResult r : results) {
             failed |= r.error() != null;
@@ -142,7 +146,12 @@ public final class WritebackBench {
     private static void writeReport(Options o, Map<String, String> env, List<ScenarioResult> results, long startNs)
             throws IOException {
         Map<String, String> e = new LinkedHashMap<>(env);
-        e.put("bench duration", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - startNs) / 1e9));
+        double waited = 0;
+        for (ScenarioResult r : results) {
+            waited += r.lockWaitSeconds();
+        }
+        e.put("bench duration", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - startNs) / 1e9)
+                + (waited >= 1 ? String.format(Locale.ROOT, ", of which %.0f s waiting for another run's machine lock", waited) : ""));
         e.put("load when this report was written", readOr("/proc/loadavg", "?"));
         String closing = "";
         Path notes = o.out().resolve("NOTES.md");

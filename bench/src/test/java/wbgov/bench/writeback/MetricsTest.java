@@ -85,10 +85,12 @@ class MetricsTest {
     }
 
     @Test
-    void windowSumMaxRatio() {
+    void windowSumMinMaxRatio() {
         assertArrayEquals(new double[] {10, 30}, Metrics.window(T, new double[] {0, 10, 30, 60, 60, 100}, 0.5, 2), 0);
         assertArrayEquals(new double[] {3, 5}, Metrics.sum(new double[] {1, 2}, new double[] {2, 3}), 0);
         assertEquals(7.0, Metrics.max(new double[] {Double.NaN, 7, 3}));
+        assertEquals(3.0, Metrics.min(new double[] {Double.NaN, 7, 3}));
+        assertTrue(Double.isNaN(Metrics.min(new double[] {Double.NaN})));
         assertEquals(0.5, Metrics.ratio(1, 2));
         assertTrue(Double.isNaN(Metrics.ratio(1, 0)));
     }

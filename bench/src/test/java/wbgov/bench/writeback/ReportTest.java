@@ -61,6 +61,26 @@ class ReportTest {
     }
 
     @Test
+    void aMedianIsPrintedWithItsSpread() {
+        Metric p1 = Metric.of("P1", "fast / solo", "x", Metric.Target.atLeast(0.95));
+        Metric t = Metric.of("fast_s", "fast", "s");
+        RunResult r = new RunResult(Configuration.WBGOV, null).put("fast_s", 0.38).spread("fast_s", 0.36, 0.412)
+                .put("P1", 0.5).spread("P1", 0.45, 0.52);
+        assertEquals("0.38 s (0.36–0.41)", Report.cell(t, r));
+        assertEquals("0.50 (0.45–0.52)", Report.cell(p1, r));
+        assertEquals(null, new RunResult(Configuration.WBGOV, null).put("fast_s", 1).spread("fast_s"));
+    }
+
+    @Test
+    void aWaitForTheMachineLockIsSaidApartFromTheScenarioTime() {
+        ScenarioResult s = contention();
+        s.lockWaitSeconds(42.4);
+        String md = Report.scenarioSection(List.of(Configuration.DEFAULTS, Configuration.WBGOV), s);
+        assertTrue(md.contains("`fast bytes` = 1200 MiB. Took 61 s (after 42 s waiting for another run's machine lock).\n\n"),
+                md);
+    }
+
+    @Test
     void missesArePlainSentences() {
         assertEquals(List.of("contention, P2 (slow device / backend rate): measured 0.91, target ≥ 0.95."),
                 Report.misses(List.of(contention())));
