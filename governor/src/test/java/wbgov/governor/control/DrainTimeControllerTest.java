@@ -70,6 +70,32 @@ class DrainTimeControllerTest {
                 d.toString());
     }
 
+    /**
+     * A device drains a 200 MiB burst at 200 MiB/s and rests: the rise confirmed after riseHold
+     * goes straight up to the 200 MiB it proved it can drain (not ×4 per riseHold, which it
+     * cannot confirm while idle); the next confirmed step reaches the target, rate × 2 s.
+     */
+    @Test
+    void riseAfterABurstGoesUpToWhatTheDeviceDrained() {
+        DrainTimeController c = base().riseHoldNs(1_000 * MS).ceilingBytes(1_024 * MIB).build();
+        long written = 0;
+        c.update(sample(0, 0, 0, written));
+        Decision d = null;
+        for (int t = 100; t <= 1_000; t += 100) { // busy: 20 MiB per 100 ms, 4 MiB held
+            written += 20 * MIB;
+            d = c.update(sample(t, 2 * MIB, 2 * MIB, written));
+        }
+        assertEquals(4 * MIB, c.allowanceBytes(), "riseHold not over yet: " + d);
+        d = c.update(sample(1_100, 0, 0, written)); // drained: 200 MiB in this busy stretch
+        assertTrue(d.changed, d.toString());
+        assertEquals(200 * MIB, d.newBytes, "×4 would give 16 MiB: " + d);
+        for (int t = 1_200; t <= 2_100; t += 100) {
+            d = c.update(sample(t, 0, 0, written));
+        }
+        assertEquals(Math.min(800 * MIB, (long) (d.rateBytesPerSec * 2)), c.allowanceBytes(), d.toString());
+        assertTrue(c.allowanceBytes() > 300 * MIB, d.toString());
+    }
+
     @Test
     void riseWaitsForRiseHold() {
         DrainTimeController c = base().riseHoldNs(1_000 * MS).build();

@@ -313,7 +313,9 @@ class DrainTimePlantTest {
         assertEquals(2 * MIB, g.controller.allowanceBytes());
         dev.capacityBytesPerSec = 10 * MIB;
         run(plant, 50, List.of(g), () -> { });
-        assertEquals(20 * MIB, g.controller.allowanceBytes(), 2 * MIB, String.join("\n", g.log));
+        // back within the up band (20 %) of 10 MiB/s × 2 s: it may rise at once to what it drained
+        long a = g.controller.allowanceBytes();
+        assertTrue(a >= 16 * MIB && a <= 22 * MIB, a + "\n" + String.join("\n", g.log));
     }
 
     /**
