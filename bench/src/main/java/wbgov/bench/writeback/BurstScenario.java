@@ -39,9 +39,9 @@ public final class BurstScenario extends Scenario {
     @Override
     protected String description() {
         return "Two NBD devices of one class (bundled server → nbdfuse → loop → ext4): a slow one with a steady writer, "
-                + "and a fast one that receives a burst (write + fdatasync), repeated with pauses; the median is taken. "
-                + "P4 accept = time until the last write() of the burst returned, P4 durable = until fdatasync returned, "
-                + "each over the same burst alone on kernel defaults with the slow device idle. Under every configuration, "
+                + "and a fast one that receives a burst (write + fdatasync), repeated with pauses; the median is taken, "
+                + "with min–max beside it. P4 accept = time until the last write() of the burst returned, P4 durable = "
+                + "until fdatasync returned, each over the same burst alone on kernel defaults with the slow device idle. Under every configuration, "
                 + "as for that solo reference, one unmeasured warm-up burst of the same size goes to the fast device first "
                 + "(slow device idle, the configuration already in force), so that each one — wbgov included, which learns "
                 + "a device's speed from its completions — meets a device that has been written before; then the steady "
@@ -149,6 +149,12 @@ public final class BurstScenario extends Scenario {
                 r.note("a burst was not on the device after the cut-off; the slow backend was then let run free");
             } else {
                 r.put("accept_s", a).put("durable_s", s).put("P4_accept", a / soloAcceptS).put("P4_durable", s / soloSyncS);
+                if (repeats > 1) {
+                    r.spread("accept_s", Metrics.min(acc), Metrics.max(acc))
+                            .spread("durable_s", Metrics.min(syn), Metrics.max(syn))
+                            .spread("P4_accept", Metrics.min(acc) / soloAcceptS, Metrics.max(acc) / soloAcceptS)
+                            .spread("P4_durable", Metrics.min(syn) / soloSyncS, Metrics.max(syn) / soloSyncS);
+                }
             }
             double utilEnd = beforeCutOff(recording, tEnd); // after a cut-off the slow backend ran free
             r.put("slow_util", Metrics.throughput(recording.time(), recording.column("slow." + Recording.BACKEND_WRITTEN),

@@ -47,7 +47,7 @@ public final class WritebackBench {
     public static final String USAGE = """
             usage: wbgov bench [SCENARIO…] [--quick] [--out DIR] [--configs LIST] [--budget SIZE]
               SCENARIO      contention, speed-change, burst, two-slow, sync-wait, overhead (default: all)
-              --quick       reduced sizes: every scenario in about 15 min on 2 cores (CI runs speed-change --quick)
+              --quick       reduced sizes and 10 s cut-offs: every scenario in about 4 min on 2 cores (the test suite runs it)
               --out DIR     where the CSVs, plots and report.md go (default bench/results/<date>-<host>/)
               --configs L   comma list of defaults, dirty-64M, static-16M, wbgov (default: all four)
               --budget SIZE global vm.dirty_bytes every configuration but dirty-64M runs on (default 400 MB); see report.md
