@@ -47,7 +47,9 @@ public final class ContentionScenario extends Scenario {
                 + "solo throughput (same runs, kernel defaults, slow device idle, after an unmeasured warm-up run): the solo "
                 + "median over the median under contention, the spread from each run over the solo median. P2 = what the "
                 + "slow device's backend completed from the first fast run's start until the last finished (at least the "
-                + "window below) over the backend rate. A run still not done after the cut-off ends the repetition: the slow "
+                + "window below) over the backend rate, counted in whole completed requests from the first in the window to "
+                + "the last (the server counts a 1 MiB request when it completes: a plain count over 5 s is off by up to "
+                + "20 %). A run still not done after the cut-off ends the repetition: the slow "
                 + "backend is then let run free so it can finish, and the time is reported as \"> cut-off\".";
     }
 
@@ -148,7 +150,7 @@ public final class ContentionScenario extends Scenario {
             endRun(rec, List.of(slow), sw);
             end = beforeCutOff(recording, end);
             double[] t = recording.time();
-            double slowTput = Metrics.throughput(t, recording.column("slow." + Recording.BACKEND_WRITTEN), t0, end);
+            double slowTput = Metrics.steppedThroughput(t, recording.column("slow." + Recording.BACKEND_WRITTEN), t0, end);
             r.put("solo_s", soloS).spread("solo_s", Metrics.min(soloTimes), Metrics.max(soloTimes)).put("P2", slowTput / slowRate);
             if (inTime) {
                 double fastS = Metrics.percentile(times, 50);

@@ -94,4 +94,28 @@ class MetricsTest {
         assertEquals(0.5, Metrics.ratio(1, 2));
         assertTrue(Double.isNaN(Metrics.ratio(1, 0)));
     }
+
+    private static final double MIB = 1 << 20;
+
+    @Test
+    void steppedThroughputCountsWholeStepsAndFallsBackAtEdgeStalls() {
+        // one 1 MiB step a second at t = 0.9, 1.9, ... : over [1.0, 6.0] the plain count sees 5 steps in 5 s or
+        // 4, by where the window falls; whole steps give exactly 1 MiB/s
+        double[] t = new double[71];
+        double[] v = new double[71];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = i * 0.1;
+            v[i] = Math.floor((t[i] + 0.1 + 1e-9)) * MIB;
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(MIB, Metrics.steppedThroughput(t, v, 1.0, 6.0), 1e-6);
+        org.junit.jupiter.api.Assertions.assertEquals(MIB, Metrics.steppedThroughput(t, v, 0.95, 5.05), 1e-6);
+        // a device that stood still for the last 4 s of the window: the plain figure, not 1 MiB/s
+        double[] stalled = v.clone();
+        for (int i = 30; i < stalled.length; i++) {
+            stalled[i] = stalled[29];
+        }
+        double plain = Metrics.throughput(t, stalled, 1.0, 7.0);
+        org.junit.jupiter.api.Assertions.assertEquals(plain, Metrics.steppedThroughput(t, stalled, 1.0, 7.0), 1e-9);
+        org.junit.jupiter.api.Assertions.assertTrue(plain < 0.5 * MIB, "plain " + plain);
+    }
 }
