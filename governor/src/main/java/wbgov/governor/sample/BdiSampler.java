@@ -195,7 +195,7 @@ public final class BdiSampler implements AutoCloseable {
 
     private int read(FileChannel ch) {
         try {
-            return TextParse.readFully(ch, buf);
+            return TextParse.readWhole(ch, buf); // debugfs stats (single_open) and sysfs attributes
         } catch (IOException e) {
             readErrors++;
             return -1;

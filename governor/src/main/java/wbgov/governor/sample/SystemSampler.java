@@ -94,7 +94,7 @@ public final class SystemSampler implements AutoCloseable {
     /** Reads everything into {@code out}, in place. */
     public void sample(long nowNs, SystemSample out) {
         out.timeNs = nowNs;
-        int len = read(vmstat);
+        int len = read(vmstat, false);
         if (len > 0) {
             TextParse.parseKeyed(buf, len, VMSTAT_KEYS, values);
         } else {
@@ -109,24 +109,25 @@ public final class SystemSampler implements AutoCloseable {
         out.dirtiedBytes = pages(values[4]);
         out.writtenBytes = pages(values[5]);
 
-        len = read(psiIo);
+        len = read(psiIo, true);
         out.ioSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
         out.ioSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
         out.ioFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
         out.ioFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
-        len = read(psiMemory);
+        len = read(psiMemory, true);
         out.memSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
         out.memSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
         out.memFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
         out.memFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
     }
 
-    private int read(FileChannel ch) {
+    /** @param single the file is generated in one piece (PSI: single_open), see {@link TextParse#readWhole} */
+    private int read(FileChannel ch, boolean single) {
         if (ch == null) {
             return -1;
         }
         try {
-            return TextParse.readFully(ch, buf);
+            return single ? TextParse.readWhole(ch, buf) : TextParse.readFully(ch, buf);
         } catch (IOException e) {
             readErrors++;
             return -1;
