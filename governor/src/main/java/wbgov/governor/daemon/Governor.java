@@ -416,7 +416,7 @@ public final class Governor implements AutoCloseable {
         if (knobSampler != null) {
             knobSampler.close();
         }
-        sampler = new BdiSampler(table, Path.of("/sys"), debugfs ? DebugFs.DEFAULT_ROOT : null);
+        sampler = new BdiSampler(table, Path.of("/sys"), debugfs ? DebugFs.DEFAULT_ROOT : null, false);
         String[] governedBdis = new String[next.length];
         for (int i = 0; i < next.length; i++) {
             governedBdis[i] = next[i].governed() ? next[i].device.bdi() : null;
