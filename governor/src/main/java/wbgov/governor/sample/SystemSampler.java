@@ -93,6 +93,25 @@ public final class SystemSampler implements AutoCloseable {
 
     /** Reads everything into {@code out}, in place. */
     public void sample(long nowNs, SystemSample out) {
+        sampleVmstat(nowNs, out);
+        int len = read(psiIo, true);
+        out.ioSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
+        out.ioSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
+        out.ioFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
+        out.ioFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
+        len = read(psiMemory, true);
+        out.memSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
+        out.memSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
+        out.memFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
+        out.memFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
+    }
+
+    /**
+     * Reads only /proc/vmstat into {@code out} (global dirty, writeback, thresholds, dirtied,
+     * written), in place; the PSI fields keep their last values. For a tick that needs the
+     * global counters but not pressure.
+     */
+    public void sampleVmstat(long nowNs, SystemSample out) {
         out.timeNs = nowNs;
         int len = read(vmstat, false);
         if (len > 0) {
@@ -108,17 +127,6 @@ public final class SystemSampler implements AutoCloseable {
         out.backgroundThreshBytes = pages(values[3]);
         out.dirtiedBytes = pages(values[4]);
         out.writtenBytes = pages(values[5]);
-
-        len = read(psiIo, true);
-        out.ioSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
-        out.ioSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
-        out.ioFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
-        out.ioFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
-        len = read(psiMemory, true);
-        out.memSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
-        out.memSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
-        out.memFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
-        out.memFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
     }
 
     /** @param single the file is generated in one piece (PSI: single_open), see {@link TextParse#readWhole} */
