@@ -24,6 +24,9 @@ import wbgov.governor.policy.PolicySet;
 public final class OverheadScenario extends Scenario {
     private static final int USER_HZ = 100;
 
+    /** The JVM flags the launcher gives {@code wbgov run}; it exports them to {@code wbgov bench}. */
+    static final String RUN_JVM_OPTS_ENV = "WBGOV_RUN_JVM_OPTS";
+
     private int devices;
     private double warmupS;
     private double windowS;
@@ -48,10 +51,10 @@ public final class OverheadScenario extends Scenario {
     @Override
     protected String description() {
         return "Idle loop devices (sparse files on tmpfs), every one governed by the shipped loop policy. (1) `wbgov run "
-                + "--interval 100` as its own JVM (the bench's classpath, -Xmx64m, serial GC): CPU share = (utime + stime) / "
-                + "wall time over the window after a warm-up, in % of one core. (2) The same Governor in this JVM, doWork at "
-                + "10 Hz on one thread: heap bytes allocated per tick (ThreadMXBean) and CPU time per tick. Only the wbgov "
-                + "configuration applies.";
+                + "--interval 100` as its own JVM (the bench's classpath, the launcher's JVM flags for run): CPU share = "
+                + "(utime + stime) / wall time over the window after a warm-up, in % of one core. (2) The same Governor in "
+                + "this JVM, doWork at 10 Hz on one thread: heap bytes allocated per tick (ThreadMXBean) and CPU time per "
+                + "tick. Only the wbgov configuration applies.";
     }
 
     @Override
@@ -73,6 +76,9 @@ public final class OverheadScenario extends Scenario {
         ticks = (int) ctx.size(300, 50);
         res.param("devices", devices + " loop devices").param("interval", "100 ms").param("warm-up", warmupS + " s")
                 .param("window", windowS + " s").param("in-process ticks", warmTicks + " warm-up + " + ticks + " measured, twice");
+        List<String> jvm = runJvmOptions();
+        res.param("daemon JVM flags", jvm.isEmpty() ? "GovernorProcess defaults (not started through ./wbgov: "
+                + RUN_JVM_OPTS_ENV + " unset)" : String.join(" ", jvm));
         res.metric(Metric.of("cpu_pct", "daemon CPU, % of one core", "%", Metric.Target.atMost(0.5)));
         res.metric(Metric.of("ticks_per_s", "daemon ticks per second", "/s"));
         res.metric(Metric.of("rss_mib", "daemon resident memory at the end", "MiB"));
@@ -103,8 +109,12 @@ public final class OverheadScenario extends Scenario {
         Path state = currentStateDir;
         Path pol = ScopedPolicies.write(ctx.shippedPolicies, state.resolve("policies"), loops.bdis());
         // (1) the daemon as its own process
-        try (GovernorProcess g = GovernorProcess.builder(state.resolve("daemon")).home(ctx.shippedPolicies.getParent())
-                .policies(pol).intervalMs(100).start()) {
+        GovernorProcess.Builder daemon = GovernorProcess.builder(state.resolve("daemon"))
+                .home(ctx.shippedPolicies.getParent()).policies(pol).intervalMs(100);
+        if (!runJvmOptions().isEmpty()) {
+            daemon.jvmOptions(runJvmOptions()); // what `wbgov run` gets from the launcher, JIT settings included
+        }
+        try (GovernorProcess g = daemon.start()) {
             ctx.progress.sleep("daemon warm-up", warmupS, () -> "");
             long w0 = System.nanoTime();
             double cpu0 = cpuSeconds(g.pid());
@@ -181,6 +191,12 @@ public final class OverheadScenario extends Scenario {
             LockSupport.parkNanos(next - System.nanoTime());
         }
         return changes;
+    }
+
+    /** The launcher's flags for {@code wbgov run}, empty when the bench was not started through it. */
+    static List<String> runJvmOptions() {
+        String v = System.getenv(RUN_JVM_OPTS_ENV);
+        return v == null || v.isBlank() ? List.of() : List.of(v.trim().split("\\s+"));
     }
 
     /** utime + stime of a process, seconds (fields 14 and 15 of /proc/PID/stat, after the command). */

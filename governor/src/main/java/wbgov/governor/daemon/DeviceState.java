@@ -36,6 +36,8 @@ final class DeviceState {
     boolean strictLifted;
     /** Held data or dirtied some at its last reading: read every tick. */
     boolean busy = true;
+    /** Nothing attached (a loop device): read once for the status table, then not again. */
+    final boolean unattached;
     /** The governor tick of its last reading. */
     long lastSampledTick = Long.MIN_VALUE / 2;
 
@@ -43,6 +45,7 @@ final class DeviceState {
         this.device = device;
         this.match = match;
         this.controller = controller;
+        this.unattached = device.unattachedLoop();
     }
 
     boolean governed() {

@@ -19,7 +19,6 @@ import wbgov.governor.control.InflightController;
 import wbgov.governor.control.InflightDecision;
 import wbgov.governor.discover.ChangeDetector;
 import wbgov.governor.discover.DeviceInfo;
-import wbgov.governor.discover.DeviceKind;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.discover.DeviceTable;
 import wbgov.governor.discover.DeviceWatcher;
@@ -72,6 +71,8 @@ public final class Governor implements AutoCloseable {
 
     private final ChangeDetector tableChanges = new ChangeDetector(Path.of("/proc"));
     private boolean anyBusy = true;
+    /** Global nr_dirtied (bytes) at the last tick: a quiet device can only start writing when it moves. */
+    private long lastDirtiedBytes = -1;
     private BdiSampler sampler;
     /** Reads the kept knobs of governed devices for the drift check, without allocating. */
     private KnobSampler knobSampler;
@@ -171,8 +172,13 @@ public final class Governor implements AutoCloseable {
             rescan(nowNs);
         }
         if (anyBusy || quietTick) {
-            system.sample(nowNs, sys); // /proc/vmstat is costly to generate: not every tick when all is quiet
+            system.sample(nowNs, sys);
+        } else {
+            system.sampleVmstat(nowNs, sys); // without PSI: only whether anything dirtied pages
         }
+        // Pages dirtied anywhere since the last tick? (vmstat unreadable: assume so.)
+        boolean dirtiedAnywhere = sys.dirtiedBytes < 0 || sys.dirtiedBytes != lastDirtiedBytes;
+        lastDirtiedBytes = sys.dirtiedBytes;
         boolean busyNow = false;
         long held = sys.dirtyBytes >= 0 && sys.writebackBytes >= 0 ? sys.dirtyBytes + sys.writebackBytes : -1;
         globalHeldBytes = held;
@@ -182,19 +188,26 @@ public final class Governor implements AutoCloseable {
         for (int i = 0; i < st.length; i++) {
             DeviceState d = st[i];
             BdiSample s = samples[i];
-            // A quiet device (holds nothing, dirtied nothing since its last reading) is read once
-            // every QUIET_EVERY_TICKS ticks; a busy governed one every tick. Its allowance is
-            // already in force (set at discovery), so a burst that starts between two readings
-            // meets the cap anyway; the reading only tells the law how fast it drains. On a host
-            // with dozens of idle bdis this is most of the daemon's CPU.
-            if (!d.busy && ticks - d.lastSampledTick < QUIET_EVERY_TICKS) {
+            // A quiet device (holds nothing, dirtied nothing since its last reading) is fed to its
+            // law once every QUIET_EVERY_TICKS ticks; a busy governed one every tick. In between,
+            // a quiet governed device is only peeked at (one read), and only on a tick when the
+            // global dirtied count moved: one that starts writing is seen within a tick, and where
+            // nothing writes, nothing is read but once a second. Its allowance is already in force
+            // (set at discovery), so a burst meets the cap anyway. An unattached loop device cannot
+            // be written: read once for the status table, then never.
+            boolean due = d.busy || ticks - d.lastSampledTick >= QUIET_EVERY_TICKS;
+            if ((d.unattached && d.lastSampledTick >= 0) || (!due && !(dirtiedAnywhere && d.governed()))) {
                 continue;
             }
             long dirtiedBefore = s.dirtiedBytes;
             sampler.sample(i, nowNs, s);
+            boolean active = Math.max(0, s.dirtyBytes) + Math.max(0, s.writebackBytes) > 0
+                    || s.dirtiedBytes != dirtiedBefore;
+            if (!due && !active) {
+                continue; // peeked, still quiet: its law is fed at the quiet cadence
+            }
             d.lastSampledTick = ticks;
-            d.busy = d.governed() && (Math.max(0, s.dirtyBytes) + Math.max(0, s.writebackBytes) > 0
-                    || s.dirtiedBytes != dirtiedBefore);
+            d.busy = d.governed() && active;
             busyNow |= d.busy;
             d.dirtyBytes = s.dirtyBytes;
             d.writebackBytes = s.writebackBytes;
@@ -425,7 +438,7 @@ public final class Governor implements AutoCloseable {
                 continue;
             }
             // A loop device with nothing attached cannot be written: leave its knobs alone.
-            boolean unattached = dev.kind() == DeviceKind.LOOP && dev.backing().isEmpty();
+            boolean unattached = dev.unattachedLoop();
             boolean governed = m.governed() && !unattached;
             DrainTimeController c = governed ? DrainTimeController.builder(m.policy()).build() : null;
             DeviceState d = new DeviceState(dev, m, c);
@@ -451,7 +464,7 @@ public final class Governor implements AutoCloseable {
         if (knobSampler != null) {
             knobSampler.close();
         }
-        sampler = new BdiSampler(table, Path.of("/sys"), debugfs ? DebugFs.DEFAULT_ROOT : null);
+        sampler = new BdiSampler(table, Path.of("/sys"), debugfs ? DebugFs.DEFAULT_ROOT : null, false);
         String[] governedBdis = new String[next.length];
         for (int i = 0; i < next.length; i++) {
             governedBdis[i] = next[i].governed() ? next[i].device.bdi() : null;

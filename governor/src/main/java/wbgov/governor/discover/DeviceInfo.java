@@ -42,6 +42,11 @@ public record DeviceInfo(
         chain = List.copyOf(chain);
     }
 
+    /** A loop device with nothing attached: it cannot be written, its counters cannot move. */
+    public boolean unattachedLoop() {
+        return kind == DeviceKind.LOOP && backing.isEmpty();
+    }
+
     /** A short human label: "loop0 (7:0)" or "fuse 0:52". */
     public String label() {
         return blockDevice != null ? blockDevice + " (" + bdi + ")" : kind.name().toLowerCase() + " " + bdi;

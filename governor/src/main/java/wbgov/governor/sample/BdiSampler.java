@@ -20,6 +20,10 @@ import wbgov.governor.discover.DeviceTable;
  * the block layer's written bytes, the debugfs-only fields stay -1, and {@link #sources(int)}
  * says so. Global dirty totals come from {@link SystemSampler}.
  *
+ * <p>The governor builds it without {@code blockCounters}: where debugfs gives a device's stats
+ * it reads only that one file per sample (its law uses BdiWritten, the block layer's count only
+ * as the fallback, and nothing uses the in-flight count), one pread instead of six.
+ *
  * <p>A file that fails to read (device gone between rescans) leaves that source's fields at -1
  * and is counted in {@link #readErrors()}; the loop never throws for one device. Not
  * thread-safe: one sampling thread, as in the daemon's single tick.
@@ -60,14 +64,23 @@ public final class BdiSampler implements AutoCloseable {
     private long readErrors;
     private long samples;
 
+    /** Every source of every device: {@link #BdiSampler(DeviceTable, Path, Path, boolean)} with block counters. */
+    public BdiSampler(DeviceTable table, Path sysRoot, Path debugfsRoot) {
+        this(table, sysRoot, debugfsRoot, true);
+    }
+
     /**
      * Opens the files of every device of {@code table}. Missing files are not an error: that
      * source is simply not used for that device.
      *
      * @param sysRoot normally {@code /sys}
      * @param debugfsRoot normally {@code /sys/kernel/debug}; null for none
+     * @param blockCounters also read {@code /sys/block/X/stat} and {@code inflight} of a device
+     *     whose debugfs stats are readable; without, {@link BdiSample#blockWrittenBytes} and
+     *     {@link BdiSample#inflightWrites} stay -1 for it (block stat is still read where
+     *     debugfs is missing: it is then the only completion count)
      */
-    public BdiSampler(DeviceTable table, Path sysRoot, Path debugfsRoot) {
+    public BdiSampler(DeviceTable table, Path sysRoot, Path debugfsRoot, boolean blockCounters) {
         this.table = table;
         int n = table.size();
         stats = new FileChannel[n];
@@ -79,10 +92,10 @@ public final class BdiSampler implements AutoCloseable {
             if (debugfsRoot != null) {
                 stats[i] = open(debugfsRoot.resolve("bdi").resolve(d.bdi()).resolve("stats"));
             }
-            if (d.blockDevice() != null) {
+            if (d.blockDevice() != null && (blockCounters || stats[i] == null)) {
                 Path dir = sysRoot.resolve("block").resolve(d.blockDevice());
                 blockStat[i] = open(dir.resolve("stat"));
-                inflight[i] = open(dir.resolve("inflight"));
+                inflight[i] = blockCounters ? open(dir.resolve("inflight")) : null;
             }
             sources[i] = (stats[i] != null ? Sources.DEBUGFS : 0)
                     | (blockStat[i] != null ? Sources.BLOCK_STAT : 0)
@@ -195,7 +208,7 @@ public final class BdiSampler implements AutoCloseable {
 
     private int read(FileChannel ch) {
         try {
-            return TextParse.readFully(ch, buf);
+            return TextParse.readWhole(ch, buf); // debugfs stats (single_open) and sysfs attributes
         } catch (IOException e) {
             readErrors++;
             return -1;

@@ -102,7 +102,7 @@ public final class KnobSampler implements AutoCloseable {
 
     private long readLong(FileChannel ch) {
         try {
-            int len = TextParse.readFully(ch, buf);
+            int len = TextParse.readWhole(ch, buf); // a sysfs attribute
             return TextParse.parseUnsigned(buf, 0, len);
         } catch (IOException e) {
             return -1;

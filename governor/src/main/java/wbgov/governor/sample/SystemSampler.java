@@ -93,8 +93,27 @@ public final class SystemSampler implements AutoCloseable {
 
     /** Reads everything into {@code out}, in place. */
     public void sample(long nowNs, SystemSample out) {
+        sampleVmstat(nowNs, out);
+        int len = read(psiIo, true);
+        out.ioSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
+        out.ioSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
+        out.ioFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
+        out.ioFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
+        len = read(psiMemory, true);
+        out.memSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
+        out.memSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
+        out.memFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
+        out.memFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
+    }
+
+    /**
+     * Reads only /proc/vmstat into {@code out} (global dirty, writeback, thresholds, dirtied,
+     * written), in place; the PSI fields keep their last values. For a tick that needs the
+     * global counters but not pressure.
+     */
+    public void sampleVmstat(long nowNs, SystemSample out) {
         out.timeNs = nowNs;
-        int len = read(vmstat);
+        int len = read(vmstat, false);
         if (len > 0) {
             TextParse.parseKeyed(buf, len, VMSTAT_KEYS, values);
         } else {
@@ -108,25 +127,15 @@ public final class SystemSampler implements AutoCloseable {
         out.backgroundThreshBytes = pages(values[3]);
         out.dirtiedBytes = pages(values[4]);
         out.writtenBytes = pages(values[5]);
-
-        len = read(psiIo);
-        out.ioSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
-        out.ioSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
-        out.ioFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
-        out.ioFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
-        len = read(psiMemory);
-        out.memSomeAvg10Centi = len > 0 ? TextParse.psiField(buf, len, SOME, AVG10, true) : -1;
-        out.memSomeTotalUs = len > 0 ? TextParse.psiField(buf, len, SOME, TOTAL, false) : -1;
-        out.memFullAvg10Centi = len > 0 ? TextParse.psiField(buf, len, FULL, AVG10, true) : -1;
-        out.memFullTotalUs = len > 0 ? TextParse.psiField(buf, len, FULL, TOTAL, false) : -1;
     }
 
-    private int read(FileChannel ch) {
+    /** @param single the file is generated in one piece (PSI: single_open), see {@link TextParse#readWhole} */
+    private int read(FileChannel ch, boolean single) {
         if (ch == null) {
             return -1;
         }
         try {
-            return TextParse.readFully(ch, buf);
+            return single ? TextParse.readWhole(ch, buf) : TextParse.readFully(ch, buf);
         } catch (IOException e) {
             readErrors++;
             return -1;

@@ -27,9 +27,25 @@ final class TextParse {
 
     /**
      * Reads the whole file from offset 0 into {@code buf} (pread; sysfs and seq_file regenerate
-     * the text on a read at 0). Returns the number of bytes, or throws.
+     * the text on a read at 0), until end of file. Returns the number of bytes, or throws.
      */
     static int readFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        return read(ch, buf, false);
+    }
+
+    /**
+     * {@link #readFully} with one pread instead of two for a file the kernel generates in one
+     * piece: a sysfs attribute, or a seq_file opened with {@code single_open} (debugfs
+     * {@code bdi/BDI/stats}, {@code /proc/pressure/*}). Such a read returns the whole text when
+     * it fits, so a read shorter than the buffer is the whole file and the read that would only
+     * see end of file is skipped. Not for seq_files of many records ({@code /proc/vmstat},
+     * {@code /proc/partitions}, mountinfo): their first read may stop at a page boundary.
+     */
+    static int readWhole(FileChannel ch, ByteBuffer buf) throws IOException {
+        return read(ch, buf, true);
+    }
+
+    private static int read(FileChannel ch, ByteBuffer buf, boolean shortReadIsWhole) throws IOException {
         buf.clear();
         int total = 0;
         while (buf.hasRemaining()) {
@@ -38,6 +54,9 @@ final class TextParse {
                 break;
             }
             total += n;
+            if (shortReadIsWhole && buf.hasRemaining()) {
+                break;
+            }
         }
         return total;
     }
@@ -52,10 +71,12 @@ final class TextParse {
             out[k] = -1;
         }
         int line = 0;
-        while (line < len) {
+        int found = 0;
+        while (line < len && found < keys.length) { // stops at the last key wanted (vmstat: line ~70 of ~190)
             for (int k = 0; k < keys.length; k++) {
                 if (out[k] < 0 && startsWith(buf, line, len, keys[k])) {
                     out[k] = parseUnsigned(buf, line + keys[k].length, len);
+                    found += out[k] >= 0 ? 1 : 0;
                     break;
                 }
             }
