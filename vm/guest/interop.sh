@@ -24,7 +24,19 @@ i=0
 for f in $(find /usr/share/zoneinfo -type f -size +1k | sort | head -100); do i=$((i + 1)); cp "$f" /tmp/src/small.$i; done
 (cd /tmp/src && sha256sum big.bin small.* > /tmp/src.sums)
 
-srv_stat() { "$WBGOV" ctl "$1" get stats | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# A short-lived `ctl` JVM in this emulated-CPU guest aborted once (exit 134, after the same
+# command had passed many times; the server itself was fine): retry, and say so in the console.
+srv_stat() {
+    local out i
+    for i in 1 2 3; do
+        if out=$("$WBGOV" ctl "$1" get stats); then
+            echo "$out" | tr ' ' '\n' | sed -n "s/^$2=//p"
+            return 0
+        fi
+        log "wbgov ctl $1 get stats failed (exit $?, try $i of 3)" >&2
+    done
+    return 1
+}
 verify() {  # $1 = label: compares every file on the mount with the sources, after a cold cache
     umount $M
     echo 3 > /proc/sys/vm/drop_caches
