@@ -27,13 +27,15 @@ for f in $(find /usr/share/zoneinfo -type f -size +1k | sort | head -100); do i=
 # A short-lived `ctl` JVM in this emulated-CPU guest aborted once (exit 134, after the same
 # command had passed many times; the server itself was fine): retry, and say so in the console.
 srv_stat() {
-    local out i
+    local out i rc
     for i in 1 2 3; do
-        if out=$("$WBGOV" ctl "$1" get stats); then
+        rc=0
+        out=$("$WBGOV" ctl "$1" get stats) || rc=$?
+        if [ "$rc" -eq 0 ]; then
             echo "$out" | tr ' ' '\n' | sed -n "s/^$2=//p"
             return 0
         fi
-        log "wbgov ctl $1 get stats failed (exit $?, try $i of 3)" >&2
+        log "wbgov ctl $1 get stats failed (exit $rc, try $i of 3)" >&2
     done
     return 1
 }
