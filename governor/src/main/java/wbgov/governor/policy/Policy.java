@@ -344,7 +344,7 @@ public final class Policy {
         return null;
     }
 
-    /** Defaults are a conservative governed policy: 2 s drain, 2 MiB floor, 256 MiB ceiling. */
+    /** Defaults are a conservative governed policy: 2 s drain, 1 MiB floor (the absolute minimum), 256 MiB ceiling. */
     public static final class Builder {
         private final String name;
         private int priority = 0;
