@@ -57,10 +57,11 @@ class TeardownOnInterruptTest {
         Peers.require(BdiStats.available(), "debugfs /sys/kernel/debug/bdi is not mounted");
         Path root = tmp.toAbsolutePath();
         Map<String, String> vmBefore;
+        Map<String, String> knobsBefore;
         try (wbgov.bench.rig.MachineLock lock = wbgov.bench.rig.MachineLock.acquire(wbgov.bench.rig.MachineLock.DEFAULT_WAIT_NS)) {
             vmBefore = vm(); // read while no other benchmark runs; the child takes the lock next
+            knobsBefore = allBdiKnobs();
         }
-        Map<String, String> knobsBefore = allBdiKnobs();
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> cmd = new java.util.ArrayList<>();
         if (wholeGroup) {
@@ -143,8 +144,15 @@ class TeardownOnInterruptTest {
         if (BlkThrottle.available()) {
             assertEquals(0, BlkThrottle.writeBps(ready.get("fastBdi")), "blk-throttle rule left on " + ready.get("fastBdi"));
         }
-        assertEquals(vmBefore, vm(), "vm.dirty_* not restored:\n" + log);
-        Map<String, String> knobsAfter = allBdiKnobs();
+        // Read under the lock again: once the child released it, another benchmark may have taken
+        // it and set vm.dirty_* (they are global), which is not the child's leftover.
+        Map<String, String> vmAfter;
+        Map<String, String> knobsAfter;
+        try (wbgov.bench.rig.MachineLock lock = wbgov.bench.rig.MachineLock.acquire(wbgov.bench.rig.MachineLock.DEFAULT_WAIT_NS)) {
+            vmAfter = vm();
+            knobsAfter = allBdiKnobs();
+        }
+        assertEquals(vmBefore, vmAfter, "vm.dirty_* not restored:\n" + log);
         for (Map.Entry<String, String> e : knobsBefore.entrySet()) {
             if (knobsAfter.containsKey(e.getKey())) {
                 assertEquals(e.getValue(), knobsAfter.get(e.getKey()), "knobs of bdi " + e.getKey() + " not restored");
