@@ -32,7 +32,7 @@ import picocli.CommandLine.Parameters;
  * {@code /run/wbgov/nbdX.pid} and the private socket {@code /run/wbgov/nbdX.sock} are removed
  * on exit.
  */
-@Command(name = "attach", sortOptions = false,
+@Command(name = "attach", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Serve BACKEND and connect the kernel NBD device DEVICE (/dev/nbdN) to it with nbd-client. "
             + "Stays in the foreground until 'wbgov detach DEVICE' or SIGTERM, which flush and disconnect the device "
             + "first; the pid is in /run/wbgov/nbdN.pid.",
@@ -184,6 +184,7 @@ public final class AttachCommand implements Callable<Integer> {
             }
         };
         Runtime.getRuntime().addShutdownHook(new Thread(teardown, "wbgov-detach"));
+        Main.exitZeroOnSigterm();
         // The line scripts and operators wait for. stdout, then flushed: it is the readiness signal.
         System.out.println("attached " + d.dev + ": " + backend + " served on " + where + ", " + connections
                 + " connection" + (connections == 1 ? "" : "s") + ", block size " + blockSize + "; pid " + pid

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
  * device is mounted or held (md, dm) unless {@code --force}: disconnecting under a file system
  * loses what it has not written.
  */
-@Command(name = "detach", description = {"Disconnect DEVICE (attached with 'wbgov attach') and stop its server."})
+@Command(name = "detach", mixinStandardHelpOptions = true, description = {"Disconnect DEVICE (attached with 'wbgov attach') and stop its server."})
 public final class DetachCommand implements Callable<Integer> {
     @Option(names = "--force", description = "disconnect even while the device is mounted or held")
     boolean force;

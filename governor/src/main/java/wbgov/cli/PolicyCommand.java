@@ -15,6 +15,7 @@ import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.discover.DeviceTable;
 import wbgov.governor.policy.PolicyException;
 import wbgov.governor.policy.PolicyMatch;
+import wbgov.governor.policy.PolicyPath;
 import wbgov.governor.policy.PolicySet;
 import wbgov.governor.policy.Units;
 import wbgov.governor.sample.BdiSample;
@@ -22,7 +23,7 @@ import wbgov.governor.sample.BdiSampler;
 import wbgov.governor.sample.DebugFs;
 
 /** {@code wbgov policy check|explain}. */
-@Command(name = "policy", description = "Check policy files, or explain which policy governs a device.",
+@Command(name = "policy", mixinStandardHelpOptions = true, description = "Check policy files, or explain which policy governs a device.",
         subcommands = {PolicyCommand.Check.class, PolicyCommand.Explain.class})
 public final class PolicyCommand implements Runnable {
     @Override
@@ -30,27 +31,25 @@ public final class PolicyCommand implements Runnable {
         new picocli.CommandLine(this).usage(System.out);
     }
 
-    @Command(name = "check", description = "Report every error with file and line; exit 1 if any.")
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = {"Report every error with file and line; exit 1 if any.",
+                "Without FILE: the policies 'run' would load (in a checkout its policies/; installed, "
+                    + "/usr/share/wbgov/policies overridden by /etc/wbgov/policies)."})
     static final class Check implements Callable<Integer> {
-        @Parameters(paramLabel = "FILE", arity = "0..*", description = "policy files or directories (default: the shipped policies/)")
+        @Parameters(paramLabel = "FILE", arity = "0..*", description = "policy files or directories")
         List<Path> files = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
-            List<Path> all = new ArrayList<>();
-            if (files.isEmpty()) {
-                files.add(StateDir.defaultPolicies());
-            }
-            for (Path p : files) {
-                if (Files.isDirectory(p)) {
-                    try (var s = Files.list(p)) {
-                        s.filter(f -> f.toString().endsWith(".toml")).sorted().forEach(all::add);
-                    }
-                } else {
-                    all.add(p);
-                }
-            }
             try {
+                List<Path> all = new ArrayList<>();
+                if (files.isEmpty()) {
+                    all.addAll(StateDir.policies(null).files());
+                }
+                for (Path p : files) {
+                    // A directory alone, as run reads it: an empty one is an error there too.
+                    all.addAll(Files.isDirectory(p) ? PolicyPath.of(List.of(p)).files() : List.of(p));
+                }
                 PolicySet ps = PolicySet.load(all);
                 System.out.println(ps.policies().size() + " policies OK: "
                         + ps.policies().stream().map(pol -> pol.name() + " (" + pol.source() + ")").toList());
@@ -63,13 +62,14 @@ public final class PolicyCommand implements Runnable {
         }
     }
 
-    @Command(name = "explain", description = "Which policy matches DEVICE and why, and the allowance it would get now.")
+    @Command(name = "explain", mixinStandardHelpOptions = true, description = "Which policy matches DEVICE and why, and the allowance it would get now.")
     static final class Explain implements Callable<Integer> {
         @Parameters(paramLabel = "DEVICE", description = "bdi (7:0), block device (loop0, /dev/sdb) or a mount point")
         String device;
 
-        @Option(names = "--policies", paramLabel = "DIR", description = "policy directory (default: the shipped policies/)")
-        Path policies;
+        @Option(names = "--policies", paramLabel = "DIR", description = "policy directory; repeat to overlay "
+                + "(later wins per file name; default: as for run)")
+        List<Path> policies;
 
         @Option(names = "--sample-ms", paramLabel = "MS", description = "how long to measure the device (default 1000)")
         long sampleMs = 1000;
@@ -78,10 +78,10 @@ public final class PolicyCommand implements Runnable {
         public Integer call() throws Exception {
             PolicySet ps;
             try {
-                ps = PolicySet.load(policies != null ? policies : StateDir.defaultPolicies());
+                ps = StateDir.policies(policies).load();
             } catch (PolicyException e) {
                 e.errors().forEach(err -> System.err.println(err));
-                return 2;
+                return 1;
             }
             DeviceTable table = DeviceScanner.system().scan();
             DeviceInfo d = find(table, device);

@@ -7,10 +7,16 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import wbgov.governor.actuate.BdiKnobs;
+import wbgov.governor.daemon.InstanceLock;
 import wbgov.governor.journal.KnobJournal;
 
-/** {@code wbgov restore}: puts every journaled knob back without starting the daemon. */
-@Command(name = "restore", description = "Restore every bdi knob wbgov changed to its original value (after a crash or kill -9).")
+/**
+ * {@code wbgov restore}: puts every journaled knob back without starting the daemon. What the
+ * unit's {@code ExecStopPost=} runs, so that a daemon killed by the watchdog or by SIGKILL never
+ * leaves a knob behind. It takes the daemon's lock: it never restores under a live daemon.
+ */
+@Command(name = "restore", mixinStandardHelpOptions = true,
+        description = "Restore every bdi knob wbgov changed to its original value (after a crash or kill -9).")
 public final class RestoreCommand implements Callable<Integer> {
     @Option(names = "--state-dir", paramLabel = "DIR", description = "the daemon's --state-dir (default /run/wbgov)")
     Path stateDir;
@@ -18,25 +24,24 @@ public final class RestoreCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Path dir = StateDir.resolve(stateDir);
-        Path sock = StateDir.statusSocket(dir);
-        if (Files.exists(sock)) {
-            try {
-                CtlCommand.send(sock, "status");
-                System.err.println("wbgov restore: wbgov run is running (status socket " + sock
-                        + " answers); stop it instead: it restores every knob on exit");
-                return 1;
-            } catch (IOException e) {
-                // a stale socket from a killed daemon: go on
-            }
-        }
         if (!Files.exists(dir.resolve(KnobJournal.FILE_NAME))) {
             System.out.println("wbgov restore: nothing to restore (no journal in " + dir + ")");
             return 0;
         }
-        KnobJournal journal = new KnobJournal(dir);
-        KnobJournal.RestoreReport r = BdiKnobs.system(journal).restoreAll();
-        System.out.println("wbgov restore: restored " + r.restored() + (r.vanished().isEmpty() ? "" : "; vanished (dropped): "
-                + r.vanished()) + (r.failed().isEmpty() ? "" : "; FAILED: " + r.failed()));
-        return r.ok() ? 0 : 1;
+        try (InstanceLock lock = InstanceLock.acquire(dir)) {
+            KnobJournal journal = new KnobJournal(dir);
+            if (journal.isEmpty()) {
+                System.out.println("wbgov restore: nothing to restore (" + journal.file() + " is empty: the last run exited cleanly)");
+                return 0;
+            }
+            KnobJournal.RestoreReport r = BdiKnobs.system(journal).restoreAll();
+            System.out.println("wbgov restore: restored " + r.restored() + (r.vanished().isEmpty() ? "" : "; vanished (dropped): "
+                    + r.vanished()) + (r.failed().isEmpty() ? "" : "; FAILED: " + r.failed()));
+            return r.ok() ? 0 : 1;
+        } catch (InstanceLock.HeldException e) {
+            System.err.println("wbgov restore: wbgov run is running (" + e.getMessage()
+                    + "); stop it instead: it restores every knob on exit");
+            return 1;
+        }
     }
 }

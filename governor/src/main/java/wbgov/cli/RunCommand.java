@@ -1,8 +1,10 @@
 package wbgov.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,30 +14,46 @@ import picocli.CommandLine.Option;
 import sun.misc.Signal;
 import wbgov.governor.actuate.BdiKnobs;
 import wbgov.governor.daemon.Governor;
+import wbgov.governor.daemon.InstanceLock;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.journal.KnobJournal;
 import wbgov.governor.policy.PolicyException;
+import wbgov.governor.policy.PolicyPath;
 import wbgov.governor.policy.PolicySet;
 import wbgov.linux.LinuxCalls;
+import wbgov.linux.SystemdNotifier;
 import wbgov.nbd.control.ControlServer;
 
-/** {@code wbgov run}: the daemon. Only wires: policies, journal, governor, server, signals. */
-@Command(name = "run", sortOptions = false, description = {
+/**
+ * {@code wbgov run}: the daemon. Only wires: lock, policies, journal, governor, server, signals,
+ * and systemd's notifications.
+ *
+ * <p>Under systemd ({@code Type=notify}): {@code READY=1} only once the journal is open, a crashed
+ * run's knobs are restored and the first tick has run; {@code STATUS=} a one-line summary whenever
+ * the number of governed devices or of knob errors changes; {@code WATCHDOG=1} from the duty
+ * cycle itself, and only after a tick that completed, so a stuck or failing tick stops the pings
+ * and systemd kills and restarts the daemon (which restores first); {@code RELOADING=1} …
+ * {@code READY=1} around a SIGHUP reload; {@code STOPPING=1} on SIGTERM.
+ */
+@Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true, description = {
     "Govern every device's dirty allowance from its measured speed and its policy (the main job).",
-    "Needs root to write knobs; without root, or with --dry-run, computes and logs what it would set."})
+    "Needs root to write knobs; without root, or with --dry-run, computes and logs what it would set.",
+    "One instance per state directory (a lock); SIGHUP reloads the policies; SIGTERM restores every knob and exits 0."})
 public final class RunCommand implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     @Option(names = "--dry-run", description = "compute and log, touch no knob")
     boolean dryRun;
 
-    @Option(names = "--policies", paramLabel = "DIR", description = "policy directory (default: the shipped policies/)")
-    Path policies;
+    @Option(names = "--policies", paramLabel = "DIR", description = "policy directory; repeat to overlay, later "
+            + "directories overriding earlier ones per file name, an empty file masking one (default: in a checkout "
+            + "its policies/; installed, /usr/share/wbgov/policies then /etc/wbgov/policies)")
+    List<Path> policies;
 
-    @Option(names = "--interval", paramLabel = "MS", description = "sampling interval in milliseconds (default 100)")
+    @Option(names = "--interval", paramLabel = "MS", description = "sampling interval in milliseconds, 10..10000 (default 100)")
     long intervalMs = 100;
 
-    @Option(names = "--state-dir", paramLabel = "DIR", description = "knob journal and status socket (default /run/wbgov)")
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "knob journal, lock and status socket (default /run/wbgov)")
     Path stateDir;
 
     @Option(names = "--serve", paramLabel = "BACKEND", description = "also run the bundled NBD server (see 'serve'), its in-flight limit governed too")
@@ -44,19 +62,21 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ServerOptions serverOptions = new ServerOptions();
 
+    private volatile boolean running = true;
+
     @Override
     public Integer call() throws Exception {
         if (intervalMs < 10 || intervalMs > 10_000) {
             throw new IllegalArgumentException("--interval " + intervalMs + ": expected 10..10000 ms");
         }
-        Path dir = policies != null ? policies : StateDir.defaultPolicies();
+        PolicyPath dir = StateDir.policies(policies);
         PolicySet ps;
         try {
-            ps = PolicySet.load(dir);
+            ps = dir.load();
         } catch (PolicyException e) {
             System.err.println("wbgov run: refusing to start, the policies have errors:");
             e.errors().forEach(err -> System.err.println("  " + err));
-            return 2;
+            return 1;
         }
         boolean root = LinuxCalls.geteuid() == 0;
         boolean dry = dryRun || !root;
@@ -64,6 +84,14 @@ public final class RunCommand implements Callable<Integer> {
             LOG.warn("not root: running as a dry run (computes and logs what it would set, touches nothing)");
         }
         Path state = StateDir.resolve(stateDir);
+        InstanceLock lock;
+        try {
+            lock = InstanceLock.acquire(state);
+        } catch (InstanceLock.HeldException e) {
+            System.err.println("wbgov run: " + e.getMessage());
+            return 1;
+        }
+        SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
         BdiKnobs knobs = null;
         if (!dry) {
             KnobJournal journal = new KnobJournal(state);
@@ -86,56 +114,112 @@ public final class RunCommand implements Callable<Integer> {
             server.start();
             gov.govern(server.export);
         }
-        java.nio.file.Files.createDirectories(state);
+        // The lock is ours: a socket file here is a dead run's, replaced.
         ControlServer status = ControlServer.start(StateDir.statusSocket(state),
                 cmd -> cmd.trim().equals("status json") ? gov.status(true) : gov.status(false));
-        LOG.info("wbgov run: {} policies from {}, interval {} ms, state in {}{}", ps.policies().size(), dir, intervalMs,
-                state, dry ? ", DRY RUN" : "");
+        LOG.info("wbgov run: {} policies from {}, interval {} ms, state in {}{}{}", ps.policies().size(), dir, intervalMs,
+                state, dry ? ", DRY RUN" : "", notifier.enabled() ? ", under systemd"
+                        + (notifier.watchdogPeriodNanos() > 0 ? " (watchdog every " + notifier.watchdogPeriodNanos() / 1_000_000 + " ms)" : "") : "");
 
         final Thread loopThread = Thread.currentThread();
-        final boolean[] running = {true};
         final CountDownLatch loopDone = new CountDownLatch(1);
         final ServeCommand.ServerSetup srv = server;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            running[0] = false;
+            running = false;
+            notifier.stopping();
             LockSupport.unpark(loopThread);
             try {
                 loopDone.await();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            gov.restore();
+            boolean restored = gov.restore();
             gov.close();
             status.close();
             if (srv != null) {
                 srv.stop();
             }
-            LOG.info("wbgov run: stopped");
-        }, "wbgov-shutdown"));
-        Signal.handle(new Signal("HUP"), sig -> {
             try {
-                gov.replacePolicies(PolicySet.load(dir));
+                lock.close();
+            } catch (IOException e) {
+                // the kernel drops it with the process anyway
+            }
+            LOG.info("wbgov run: stopped");
+            notifier.close();
+            if (!restored) {
+                Runtime.getRuntime().halt(1); // not a clean stop: a knob is left changed
+            }
+        }, "wbgov-shutdown"));
+        Main.exitZeroOnSigterm();
+        Signal.handle(new Signal("HUP"), sig -> {
+            notifier.reloading();
+            try {
+                gov.replacePolicies(dir.load());
                 LOG.info("SIGHUP: policies reloaded from {}", dir);
             } catch (PolicyException e) {
-                LOG.error("SIGHUP: policies NOT reloaded, keeping the old ones: {}", e.getMessage());
+                LOG.error("SIGHUP: policies NOT reloaded, keeping the old ones: {} error(s)", e.errors().size());
                 e.errors().forEach(err -> LOG.error("  {}", err));
             }
+            notifier.ready(summary(gov, dry));
         });
         try {
-            gov.start(System.nanoTime());
-            long next = System.nanoTime();
-            while (running[0]) {
-                long now = System.nanoTime();
-                gov.doWork(now);
-                next += intervalNs;
-                if (next - now < 0) {
-                    next = now + intervalNs; // fell behind: do not burst to catch up
-                }
-                LockSupport.parkNanos(next - System.nanoTime());
-            }
+            dutyCycle(gov, notifier, intervalNs, dry);
         } finally {
             loopDone.countDown();
         }
         return 0;
+    }
+
+    /** The loop: tick, ping the watchdog after a good tick, keep STATUS= current, sleep. */
+    private void dutyCycle(Governor gov, SystemdNotifier notifier, long intervalNs, boolean dry) throws IOException {
+        long watchdogNs = notifier.watchdogPeriodNanos();
+        gov.start(System.nanoTime());
+        gov.doWork(System.nanoTime());
+        int governed = gov.governedCount();
+        long errors = gov.knobErrorCount();
+        notifier.ready(summary(gov, dry));
+        long nextPing = System.nanoTime();
+        long failures = 0;
+        long next = System.nanoTime();
+        while (running) {
+            long now = System.nanoTime();
+            boolean healthy;
+            try {
+                gov.doWork(now);
+                healthy = true;
+                if (failures > 0) {
+                    LOG.info("tick works again after {} failed tick(s)", failures);
+                    failures = 0;
+                }
+            } catch (IOException | RuntimeException e) {
+                // One failed read is no reason to stop governing; a tick that keeps failing is
+                // unhealthy: no watchdog ping, and systemd restarts the daemon.
+                healthy = false;
+                if (failures++ % 600 == 0) {
+                    LOG.warn("tick failed ({} in a row): {}", failures, e.toString());
+                }
+            }
+            if (healthy && watchdogNs > 0 && now - nextPing >= 0) {
+                notifier.watchdog();
+                nextPing = now + watchdogNs;
+            }
+            if (notifier.enabled() && (gov.governedCount() != governed || gov.knobErrorCount() != errors)) {
+                governed = gov.governedCount();
+                errors = gov.knobErrorCount();
+                notifier.status(summary(gov, dry));
+            }
+            next += intervalNs;
+            if (next - now < 0) {
+                next = now + intervalNs; // fell behind: do not burst to catch up
+            }
+            LockSupport.parkNanos(next - System.nanoTime());
+        }
+    }
+
+    /** The STATUS= line: "governing 3 of 7 devices, 0 knob errors". */
+    static String summary(Governor gov, boolean dry) {
+        long errors = gov.knobErrorCount();
+        return (dry ? "dry run: would govern " : "governing ") + gov.governedCount() + " of " + gov.deviceCount()
+                + " devices, " + (errors == 0 ? "no knob errors" : errors + " knob error" + (errors == 1 ? "" : "s"));
     }
 }

@@ -1,11 +1,14 @@
 package wbgov.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import wbgov.nbd.Export;
 import wbgov.nbd.IoFlusher;
@@ -16,13 +19,25 @@ import wbgov.nbd.backend.BackendSpec;
 import wbgov.nbd.backend.Durations;
 import wbgov.nbd.backend.Sizes;
 
-/** {@code wbgov serve}: the bundled NBD server, in the foreground. */
-@Command(name = "serve", sortOptions = false,
-        description = {"Serve one NBD export in the foreground until SIGINT/SIGTERM.",
-            "BACKEND: memory:SIZE | file:PATH[,size=SIZE][,direct]   (SIZE: K/M/G/T, powers of 1024)"})
+/**
+ * {@code wbgov serve}: the bundled NBD server, in the foreground. Takes the flags NBD admins
+ * already type for qemu-nbd and nbdkit ({@code -U -p -b -e -r -P -f}), prints the URI clients
+ * connect to, and serves a socket systemd passes (socket activation, {@code LISTEN_FDS}).
+ */
+@Command(name = "serve", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Serve one NBD export in the foreground until SIGINT/SIGTERM (SIGTERM exits 0).",
+            "BACKEND: memory:SIZE | file:PATH[,size=SIZE][,direct]   (SIZE: K/M/G/T, powers of 1024)",
+            "Prints the URI clients connect to (nbd://HOST:PORT/NAME or nbd+unix:///NAME?socket=PATH) on stdout once it listens.",
+            "Under systemd socket activation (LISTEN_FDS=1 for this pid) it serves the socket systemd passes and ignores -U/-p/-b."})
 public final class ServeCommand implements Callable<Integer> {
     @Mixin
     ServerOptions options = new ServerOptions();
+
+    @Option(names = {"-P", "--pidfile"}, paramLabel = "FILE", description = "write the server's pid here once it listens; removed on exit")
+    Path pidFile;
+
+    @Option(names = {"-f", "--foreground"}, description = "accepted for nbdkit/qemu-nbd compatibility: serve always runs in the foreground")
+    boolean foreground;
 
     @Parameters(paramLabel = "BACKEND", description = "memory:SIZE | file:PATH[,size=SIZE][,direct]")
     String backend;
@@ -30,14 +45,42 @@ public final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ServerSetup setup = ServerSetup.fromOptions(options, backend);
+        setup.activated = SocketActivation.listener(System.getenv(), ProcessHandle.current().pid());
         NbdServer server = setup.start();
         CountDownLatch stopped = new CountDownLatch(1);
+        Path pid = pidFile;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             setup.stop();
+            if (pid != null) {
+                try {
+                    Files.deleteIfExists(pid);
+                } catch (IOException e) {
+                    // left behind: the next start overwrites it
+                }
+            }
             stopped.countDown();
         }, "wbgov-shutdown"));
+        Main.exitZeroOnSigterm();
+        if (pid != null) {
+            Files.writeString(pid, ProcessHandle.current().pid() + "\n");
+        }
+        System.out.println(uri(server.address(), setup.export.name()));
+        System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * The NBD URI of an export at an address (the NBD URI spec, doc/uri.md): {@code nbd://HOST:PORT/NAME},
+     * {@code nbd+unix:///NAME?socket=PATH}.
+     */
+    static String uri(String address, String exportName) {
+        String name = java.net.URLEncoder.encode(exportName, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20");
+        String a = address.replace(" (socket-activated)", "");
+        if (a.startsWith("unix:")) {
+            return "nbd+unix:///" + name + "?socket=" + a.substring(5);
+        }
+        return "nbd://" + a + "/" + name;
     }
 
     /** Builds the export and server from serve's options; shared with {@code run --serve}. */
@@ -50,6 +93,8 @@ public final class ServeCommand implements Callable<Integer> {
         final boolean ioFlusher;
         NbdServer server;
         wbgov.nbd.control.ControlServer controlServer;
+        /** A listening socket systemd passed (socket activation), served instead of listen/unix. */
+        java.nio.channels.ServerSocketChannel activated;
 
         private ServerSetup(Export export, String listen, Path unix, Path control, boolean mlock, boolean ioFlusher) {
             this.export = export;
@@ -61,9 +106,7 @@ public final class ServeCommand implements Callable<Integer> {
         }
 
         static ServerSetup fromOptions(ServerOptions o, String backendText) throws Exception {
-            if (o.listen != null && o.unix != null) {
-                throw new IllegalArgumentException("--listen and --unix exclude each other: give one");
-            }
+            String tcp = o.tcpAddress();
             BackendSpec spec = BackendSpec.parse(backendText);
             long maxReq = Sizes.parse(o.maxRequest);
             if (maxReq > Integer.MAX_VALUE) {
@@ -76,7 +119,7 @@ public final class ServeCommand implements Callable<Integer> {
                         .maxRequestBytes((int) maxReq).inflightRequests(o.inflight)
                         .inflightBytes(Sizes.parse(o.inflightBytes)).rateBytesPerSec(Sizes.parse(o.rate))
                         .latencyNs(Durations.parseNanos(o.latency));
-                return new ServerSetup(b.build(), o.listen, o.unix, o.control, !o.noMlock, !o.noIoFlusher);
+                return new ServerSetup(b.build(), tcp, o.unix, o.control, !o.noMlock, !o.noIoFlusher);
             } catch (RuntimeException e) {
                 be.close();
                 throw e;
@@ -87,7 +130,9 @@ public final class ServeCommand implements Callable<Integer> {
             IoFlusher flusher = new IoFlusher(ioFlusher);
             List<Export> exports = List.of(export);
             try {
-                if (unix != null) {
+                if (activated != null) {
+                    server = NbdServer.inherited(activated, exports, flusher);
+                } else if (unix != null) {
                     server = NbdServer.unix(unix, exports, flusher);
                 } else {
                     String l = listen == null ? "127.0.0.1:10809" : listen;

@@ -1,9 +1,11 @@
 package wbgov.cli;
 
 import java.nio.file.Path;
+import java.util.List;
+import wbgov.governor.policy.PolicyPath;
 import wbgov.linux.LinuxCalls;
 
-/** Where the daemon keeps its knob journal and status socket. */
+/** Where the daemon keeps its knob journal, lock and status socket, and where policies are. */
 final class StateDir {
     private StateDir() {
     }
@@ -24,9 +26,16 @@ final class StateDir {
         return stateDir.resolve("wbgov.sock");
     }
 
-    /** The shipped policies: WBGOV_HOME/policies (set by the launcher), else /etc/wbgov/policies. */
-    static Path defaultPolicies() {
+    /**
+     * The policies: the directories given (--policies, later overriding earlier), else in a
+     * checkout ({@code -Dwbgov.home}, set by ./wbgov) its {@code policies/}, else the installed
+     * {@code /usr/share/wbgov/policies} overridden by {@code /etc/wbgov/policies}.
+     */
+    static PolicyPath policies(List<Path> given) {
+        if (given != null && !given.isEmpty()) {
+            return PolicyPath.of(given);
+        }
         String home = System.getProperty("wbgov.home");
-        return home != null ? Path.of(home, "policies") : Path.of("/etc/wbgov/policies");
+        return home != null ? PolicyPath.of(List.of(Path.of(home, "policies"))) : PolicyPath.system(PolicyPath.SYSTEM);
     }
 }

@@ -8,8 +8,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code wbgov status}: asks the running daemon for its per-device table. */
-@Command(name = "status", description = "Per device: policy, dirtying and completion rate, dirty and writeback bytes, "
-        + "predicted drain time, allowance in force, in-flight limit, sources.")
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Per device: policy, dirtying and completion rate, dirty and writeback bytes, "
+            + "predicted drain time, allowance in force, in-flight limit, sources.",
+            "Exits 3 when the daemon is not running."})
 public final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "machine-readable output")
     boolean json;
@@ -18,13 +20,18 @@ public final class StatusCommand implements Callable<Integer> {
     Path stateDir;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         Path sock = StateDir.statusSocket(StateDir.resolve(stateDir));
         if (!Files.exists(sock)) {
-            System.err.println("wbgov status: wbgov run is not running (no status socket at " + sock + "); start it with ./wbgov run");
-            return 1;
+            System.err.println("wbgov status: wbgov run is not running (no status socket at " + sock + ")");
+            return Main.NOT_RUNNING;
         }
-        System.out.print(CtlCommand.send(sock, json ? "status json" : "status"));
-        return 0;
+        try {
+            System.out.print(CtlCommand.send(sock, json ? "status json" : "status"));
+            return 0;
+        } catch (IOException e) {
+            System.err.println("wbgov status: wbgov run is not running (" + sock + " does not answer: a stale socket)");
+            return Main.NOT_RUNNING;
+        }
     }
 }

@@ -60,4 +60,20 @@ final class Libc {
     static native int geteuid();
 
     static native int ioctl(int fd, long request, long arg);
+
+    static final int AF_UNIX = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int MSG_NOSIGNAL = 0x4000;
+
+    static native int socket(int domain, int type, int protocol);
+
+    /** {@code addr} is a whole {@code struct sockaddr_un}, built by the caller. */
+    static native long sendto(int fd, byte[] buf, long len, int flags, byte[] addr, int addrlen);
+
+    static native int bind(int fd, byte[] addr, int addrlen);
+
+    static native long recv(int fd, byte[] buf, long len, int flags);
+
+    static native int dup2(int oldfd, int newfd);
 }

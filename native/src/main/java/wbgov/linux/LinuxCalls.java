@@ -121,6 +121,11 @@ public final class LinuxCalls {
         return r >= 0 ? r : -Native.getLastError();
     }
 
+    /** {@code dup2(oldfd, newfd)}: returns 0 or errno. */
+    public static int dup2(int oldfd, int newfd) {
+        return Libc.dup2(oldfd, newfd) >= 0 ? 0 : Native.getLastError();
+    }
+
     public static int geteuid() {
         return Libc.geteuid();
     }

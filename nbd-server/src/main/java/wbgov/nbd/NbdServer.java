@@ -68,14 +68,12 @@ public final class NbdServer implements AutoCloseable, ExportRegistry {
         return start(new NbdServer(exports, s, addr, null, ioFlusher));
     }
 
-    /** Serves on a Unix socket; a stale socket file at the path is replaced, anything else is an error. */
+    /**
+     * Serves on a Unix socket; a stale socket file at the path is replaced, a live server's is
+     * refused ({@link UnixSocketPath}), anything else is an error.
+     */
     public static NbdServer unix(Path path, List<Export> exports, IoFlusher ioFlusher) throws IOException {
-        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            if (!"socket".equals(fileType(path))) {
-                throw new IOException(path + " exists and is not a socket: refusing to replace it");
-            }
-            Files.delete(path);
-        }
+        UnixSocketPath.claim(path);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             s.bind(UnixDomainSocketAddress.of(path), 128);
@@ -86,13 +84,16 @@ public final class NbdServer implements AutoCloseable, ExportRegistry {
         return start(new NbdServer(exports, s, "unix:" + path, path, ioFlusher));
     }
 
-    private static String fileType(Path p) {
-        try {
-            Object mode = Files.getAttribute(p, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS);
-            return ((Integer) mode & 0170000) == 0140000 ? "socket" : "other";
-        } catch (IOException | UnsupportedOperationException e) {
-            return "other";
-        }
+    /**
+     * Serves on a listening socket someone else opened: systemd's socket activation
+     * ({@code LISTEN_FDS}, passed as {@link System#inheritedChannel()}). Its file, if a Unix
+     * socket, belongs to systemd and is left in place on close.
+     */
+    public static NbdServer inherited(ServerSocketChannel listener, List<Export> exports, IoFlusher ioFlusher)
+            throws IOException {
+        java.net.SocketAddress a = listener.getLocalAddress();
+        String addr = a instanceof UnixDomainSocketAddress u ? "unix:" + u.getPath() : String.valueOf(a).replaceFirst("^/", "");
+        return start(new NbdServer(exports, listener, addr + " (socket-activated)", null, ioFlusher));
     }
 
     private static NbdServer start(NbdServer s) {

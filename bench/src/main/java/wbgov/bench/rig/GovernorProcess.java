@@ -128,8 +128,6 @@ public final class GovernorProcess implements AutoCloseable {
         cmd.add(cfg.java.toString());
         cmd.addAll(cfg.jvmOptions);
         cmd.add("-Djna.tmpdir=" + cfg.stateDir.resolve("jna"));
-        cmd.add("-Dorg.slf4j.simpleLogger.showDateTime=true");
-        cmd.add("-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS");
         cmd.add("-Dwbgov.home=" + cfg.home);
         cmd.add("-cp");
         cmd.add(cfg.classpath);

@@ -477,19 +477,49 @@ public final class Governor implements AutoCloseable {
         states = next;
     }
 
-    /** Restores every knob this governor changed (normal exit, SIGTERM). */
-    public void restore() {
+    /** Restores every knob this governor changed (normal exit, SIGTERM); false when any failed. */
+    public boolean restore() {
         if (knobs == null) {
-            return;
+            return true;
         }
         try {
             KnobJournal.RestoreReport r = knobs.restoreAll();
-            LOG.info("knobs restored: {} bdi(s){}{}", r.restored().size(),
-                    r.vanished().isEmpty() ? "" : ", " + r.vanished().size() + " vanished (dropped)",
-                    r.failed().isEmpty() ? "" : ", FAILED: " + r.failed());
+            if (r.failed().isEmpty()) {
+                LOG.info("knobs restored: {} bdi(s){}", r.restored().size(),
+                        r.vanished().isEmpty() ? "" : ", " + r.vanished().size() + " vanished (dropped)");
+            } else {
+                LOG.error("knobs restored: {} bdi(s), FAILED: {} (run 'wbgov restore')", r.restored().size(), r.failed());
+            }
+            return r.ok();
         } catch (IOException e) {
             LOG.error("restoring knobs failed: {} (run 'wbgov restore')", e.getMessage());
+            return false;
         }
+    }
+
+    /** Devices governed now (a policy matched). Allocates nothing: the duty cycle asks each tick. */
+    public int governedCount() {
+        int n = 0;
+        for (DeviceState d : states) {
+            if (d.governed()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Devices seen now, governed or not. */
+    public int deviceCount() {
+        return states.length;
+    }
+
+    /** Knob writes that failed, summed over the devices seen now. */
+    public long knobErrorCount() {
+        long n = 0;
+        for (DeviceState d : states) {
+            n += d.knobErrors;
+        }
+        return n;
     }
 
     @Override

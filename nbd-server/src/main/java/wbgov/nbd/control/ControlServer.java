@@ -8,7 +8,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
@@ -52,13 +51,7 @@ public final class ControlServer implements AutoCloseable {
      * governor for its status socket.
      */
     public static ControlServer start(Path path, UnaryOperator<String> commands) throws IOException {
-        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            Object mode = Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            if (((Integer) mode & 0170000) != 0140000) {
-                throw new IOException("control socket path " + path + " exists and is not a socket: refusing to replace it");
-            }
-            Files.delete(path);
-        }
+        wbgov.nbd.UnixSocketPath.claim(path);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             s.bind(UnixDomainSocketAddress.of(path), 8);
