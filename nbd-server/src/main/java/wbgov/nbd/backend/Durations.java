@@ -31,7 +31,10 @@ public final class Durations {
         }
         try {
             double v = Double.parseDouble(num);
-            if (v < 0 || Double.isNaN(v) || Double.isInfinite(v) || num.contains("e")) {
+            if (v < 0) {
+                throw new IllegalArgumentException("'" + text + "': a duration must be ≥ 0");
+            }
+            if (Double.isNaN(v) || Double.isInfinite(v) || num.contains("e")) {
                 throw new NumberFormatException();
             }
             return (long) (v * unit);

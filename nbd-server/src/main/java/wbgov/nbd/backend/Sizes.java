@@ -34,7 +34,10 @@ public final class Sizes {
         String num = shift == 0 ? u : u.substring(0, u.length() - 1);
         try {
             double v = Double.parseDouble(num);
-            if (v < 0 || Double.isNaN(v) || Double.isInfinite(v) || num.startsWith("+") || num.contains("E")) {
+            if (v < 0) {
+                throw new IllegalArgumentException("'" + text + "': a size must be ≥ 0");
+            }
+            if (Double.isNaN(v) || Double.isInfinite(v) || num.startsWith("+") || num.contains("E")) {
                 throw new NumberFormatException();
             }
             double bytes = v * (double) (1L << shift);
