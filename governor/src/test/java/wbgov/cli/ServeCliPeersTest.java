@@ -94,7 +94,7 @@ class ServeCliPeersTest {
         Path activate = Peers.requireTool("systemd-socket-activate", "systemd");
         Path sock = dir.resolve("activated.sock");
         List<String> cmd = new java.util.ArrayList<>(List.of(activate.toString(), "-l", sock.toString(),
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m", "-XX:MaxDirectMemorySize=320m",
                 "-Djna.tmpdir=" + System.getProperty("jna.tmpdir", "/tmp"),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--no-mlock", "memory:4M"));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("act.log").toFile()).start();

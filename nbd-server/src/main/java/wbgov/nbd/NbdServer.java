@@ -127,7 +127,8 @@ public final class NbdServer implements AutoCloseable, ExportRegistry {
             }
             try {
                 String peer;
-                if (unixPath == null) {
+                // By the socket, not by how we opened it: a socket-activated listener may be either.
+                if (c.supportedOptions().contains(StandardSocketOptions.TCP_NODELAY)) {
                     c.setOption(StandardSocketOptions.TCP_NODELAY, true);
                     SocketAddress ra = c.getRemoteAddress();
                     peer = "conn " + connectionIds.incrementAndGet() + " " + ra;
