@@ -14,7 +14,7 @@ command -v dpkg-deb >/dev/null || { echo "build-deb.sh: dpkg-deb is needed (Debi
 
 STAGE="$TARGET/deb/wbgov_${DEB_VERSION}_all"
 DEB="$TARGET/wbgov_${DEB_VERSION}_all.deb"
-rm -rf "$TARGET/deb" "$TARGET"/wbgov_*_all.deb
+rm -rf "$STAGE" "$DEB"
 mkdir -p "$STAGE"
 
 # A date for the changelog and the man pages that does not change with every build: the last
