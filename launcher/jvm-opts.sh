@@ -1,6 +1,6 @@
 # wbgov's JVM options per subcommand, in one place. Sourced (not run) by the checkout's ./wbgov
 # and, installed as /usr/share/wbgov/jvm-opts.sh, by the packaged /usr/bin/wbgov.
-#   wbgov_jvm_opts SUBCOMMAND ARGS…   sets WBGOV_OPTS (per-subcommand flags + logging flags) and
+#   wbgov_jvm_opts SUBCOMMAND ARGS…   sets WBGOV_OPTS (the per-subcommand flags) and
 #                                     exports MALLOC_ARENA_MAX / WBGOV_RUN_JVM_OPTS where they apply.
 # The caller adds -Djna.tmpdir, ${WBGOV_JAVA_OPTS} (later on the line, so it overrides these), the
 # classpath and the main class.
@@ -14,8 +14,6 @@
 # arena instead of one 64 MiB arena per thread, cut VmLck from ~1.4 GiB to ~0.4 GiB.
 WBGOV_FIXED="-Xms64m -Xmx64m -XX:+AlwaysPreTouch -XX:+UseSerialGC -Xss512k -XX:MaxDirectMemorySize=320m
        -XX:MaxMetaspaceSize=64m -XX:CompressedClassSpaceSize=16m -XX:ReservedCodeCacheSize=32m -XX:-UsePerfData"
-WBGOV_LOGGING="-Dorg.slf4j.simpleLogger.showDateTime=true
-        -Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS -Dorg.slf4j.simpleLogger.showShortLogName=true"
 # The daemon alone does a few reads per tick: most of its CPU was the JVM's, C2 recompiling code
 # that C1 already made fast enough, and the monitor-deflation thread waking 4 times a second.
 # C1 only, one compiler thread, deflation checked once a second. Not where the bundled server's
@@ -33,5 +31,4 @@ wbgov_jvm_opts() {
     bench) WBGOV_OPTS="-Xmx1g -XX:+UseSerialGC"; export WBGOV_RUN_JVM_OPTS="$WBGOV_FIXED $WBGOV_DAEMON" ;;
     *) WBGOV_OPTS="-Xmx1g -XX:+UseSerialGC" ;;
   esac
-  WBGOV_OPTS="$WBGOV_OPTS $WBGOV_LOGGING"
 }
