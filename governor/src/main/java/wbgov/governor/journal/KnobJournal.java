@@ -116,13 +116,23 @@ public final class KnobJournal {
                 continue;
             }
             String[] f = line.split(" ");
-            if (f.length != 4 || !f[0].equals("bdi") || !f[1].matches("\\d+:\\d+") || !KNOBS.contains(f[2])
+            if (f.length != 4 || !f[0].equals("bdi") || !isBdiName(f[1]) || !KNOBS.contains(f[2])
                     || !f[3].matches("\\d{1,19}")) {
                 throw new JournalException(file + ":" + (i + 1) + ": corrupt knob journal line '" + line
-                        + "': expected 'bdi MAJ:MIN KNOB VALUE'");
+                        + "': expected 'bdi NAME KNOB VALUE'");
             }
             entries.computeIfAbsent(f[1], k -> new LinkedHashMap<>()).put(f[2], f[3]);
         }
+    }
+
+    /**
+     * A name under /sys/class/bdi: {@code MAJ:MIN} for block devices, and names such as
+     * {@code 9p-1} or {@code btrfs-2} for file systems that register their own bdi. One path
+     * component, no blanks (the journal's field separator). What the writer accepts, the reader
+     * accepts: a journal the daemon wrote is always one the next start can restore from.
+     */
+    static boolean isBdiName(String s) {
+        return s.matches("[A-Za-z0-9][A-Za-z0-9:._+-]{0,63}");
     }
 
     public synchronized boolean contains(String bdi) {
@@ -149,6 +159,9 @@ public final class KnobJournal {
     public synchronized void recordIfAbsent(String bdi, Map<String, String> originals) throws IOException {
         if (entries.containsKey(bdi)) {
             return;
+        }
+        if (!isBdiName(bdi)) {
+            throw new IllegalArgumentException("not a bdi name: '" + bdi + "'");
         }
         for (Map.Entry<String, String> e : originals.entrySet()) {
             if (!KNOBS.contains(e.getKey()) || !e.getValue().matches("\\d{1,19}")) {

@@ -35,6 +35,21 @@ class KnobJournalTest {
     }
 
     @Test
+    void namedBdisOfFileSystemsRoundTrip() throws IOException {
+        // 9p, btrfs, fuse-less network file systems register bdis by name, not MAJ:MIN. A journal
+        // the daemon wrote must be one the next start (or wbgov restore) can read: the guest's
+        // 9p-1 once made every restore after a crash fail.
+        KnobJournal j = new KnobJournal(dir);
+        j.recordIfAbsent("9p-1", Map.of("max_ratio", "100"));
+        j.recordIfAbsent("btrfs-2", Map.of("min_ratio", "0"));
+        KnobJournal after = new KnobJournal(dir);
+        assertEquals("100", after.entries().get("9p-1").get("max_ratio"));
+        assertEquals("0", after.entries().get("btrfs-2").get("min_ratio"));
+        assertThrows(IllegalArgumentException.class, () -> j.recordIfAbsent("a b", Map.of("max_ratio", "1")));
+        assertThrows(IllegalArgumentException.class, () -> j.recordIfAbsent("../x", Map.of("max_ratio", "1")));
+    }
+
+    @Test
     void corruptFileIsAnErrorNamingFileAndLine() throws IOException {
         Files.writeString(dir.resolve(KnobJournal.FILE_NAME),
                 "wbgov-knob-journal 1\nbdi 7:0 max_ratio_fine 1000000\nbdi 7:0 max_ratio_fine banana\n");
