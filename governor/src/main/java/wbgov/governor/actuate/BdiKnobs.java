@@ -117,7 +117,8 @@ public final class BdiKnobs implements KnobJournal.Restorer {
         long thresh = globalThreshBytes();
         long maxBytes = byteKnobs ? readLong(dir.resolve("max_bytes")) : fromPpm(maxPpm, thresh);
         long minBytes = byteKnobs ? readLong(dir.resolve("min_bytes")) : fromPpm(minPpm, thresh);
-        return new KnobState(maxBytes, minBytes, maxPpm, minPpm, strict, thresh, byteKnobs, pageSizeBytes);
+        return new KnobState(maxBytes, minBytes, maxPpm, minPpm, strict, thresh, byteKnobs, pageSizeBytes,
+                fine ? 1 : 10_000);
     }
 
     /**
@@ -208,8 +209,10 @@ public final class BdiKnobs implements KnobJournal.Restorer {
      * threshold moved with dirtyable memory, and the caller should {@link #apply} again.
      */
     public boolean drifted(KnobState kept, KnobTarget target) {
+        // strict_limit came with the byte knobs (6.2): where they are missing, strict cannot be
+        // had and its absence is no drift.
         return drifted(kept.maxBytes(), kept.minBytes(), kept.strict(), kept.quantumBytes(), target.maxBytes(),
-                target.minBytes(), target.strict());
+                target.minBytes(), target.strict() && kept.byteKnobs());
     }
 
     /**

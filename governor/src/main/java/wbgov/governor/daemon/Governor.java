@@ -383,10 +383,10 @@ public final class Governor implements AutoCloseable {
                 keptMax = (long) (keptMax / 1e6 * thresh);
                 keptMin = (long) (keptMin / 1e6 * thresh);
             }
-            long quantum = (thresh + 999_999) / 1_000_000 + 2 * last.pageSizeBytes();
+            long quantum = KnobState.quantumBytes(thresh, knobSampler.ratioStepPpm(index), last.pageSizeBytes());
             long wantMin = minBytesFor(d, d.targetBytes);
             if (!BdiKnobs.drifted(keptMax, keptMin, keptKnobs[KnobSampler.STRICT] != 0, quantum, d.targetBytes, wantMin,
-                    strictOf(d))) {
+                    strictOf(d) && knobSampler.byteKnobs(index))) { // no strict_limit before 6.2
                 return 0;
             }
         }

@@ -73,6 +73,11 @@ public final class KnobSampler implements AutoCloseable {
         }
     }
 
+    /** The kernel's ratio step for slot {@code i}, ppm: 1 (fine ratios, byte knobs) or 10 000 (whole percent). */
+    public long ratioStepPpm(int i) {
+        return byteKnobs[i] ? 1 : ratioScale[i];
+    }
+
     /** Whether slot {@code i} reads bytes (6.2+) rather than parts per million. */
     public boolean byteKnobs(int i) {
         return byteKnobs[i];

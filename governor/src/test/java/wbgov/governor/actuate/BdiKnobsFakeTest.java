@@ -71,6 +71,26 @@ class BdiKnobsFakeTest {
         assertEquals("100", Files.readString(bdiDir.resolve("max_ratio")).trim());
     }
 
+    /**
+     * On a whole-percent kernel a target between two steps is never met exactly: 4 MB against a
+     * 277 MB threshold reads back as 1 % = 2.77 MB. That is as close as the kernel goes, not a
+     * drift (the systemd guest saw every bdi "drifted … re-asserting" every 5 s on 6.1).
+     */
+    @Test
+    void aTargetBetweenWholePercentStepsIsNoDrift() throws IOException {
+        BdiKnobs k = knobs(67_700, false);          // threshold 277 299 200 bytes: 1 % = 2.77 MB
+        Files.delete(bdiDir.resolve("strict_limit"));
+        KnobTarget t = new KnobTarget(4_000_000, 0, true);
+        ApplyResult r = k.apply("8:0", t);
+        assertEquals("1", Files.readString(bdiDir.resolve("max_ratio")).trim());
+        assertEquals(10_000, r.kept().ratioStepPpm());
+        assertFalse(k.drifted(r.kept(), t), "kept " + r.kept().maxBytes() + " for " + t.maxBytes());
+        assertEquals(0, k.apply("8:0", t).writes(), "nothing to write again");
+        // A real drift (someone set 50 %) still is one.
+        Files.writeString(bdiDir.resolve("max_ratio"), "50\n");
+        assertTrue(k.drifted(k.read("8:0"), t));
+    }
+
     @Test
     void ppmFallbackWithFineRatios() throws IOException {
         BdiKnobs k = knobs(256_000, true);
@@ -99,7 +119,7 @@ class BdiKnobsFakeTest {
 
     @Test
     void driftIsReportedBeyondQuantumAndOnePart64() {
-        KnobState kept = new KnobState(16_000_000, 0, 3368, 0, true, 5_000_000_000L, true, 4096);
+        KnobState kept = new KnobState(16_000_000, 0, 3368, 0, true, 5_000_000_000L, true, 4096, 1);
         // quantum: 5000 + 2 pages = 13192 bytes; 1/64 of 16 MB = 250 000 bytes
         assertFalse(new BdiKnobs(root, root, 4096, journalOrNull()).drifted(kept, new KnobTarget(16_200_000, 0, true)));
         assertTrue(new BdiKnobs(root, root, 4096, journalOrNull()).drifted(kept, new KnobTarget(16_300_000, 0, true)));
