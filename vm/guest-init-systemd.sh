@@ -9,7 +9,8 @@
 #    the upper one (everything the guest writes, dpkg included, is lost at poweroff);
 # 3. a fresh /etc/machine-id and hostname; /.dockerenv and /run/.containerenv removed (the host
 #    is a container image: with them systemd detects "docker", ignores systemd.unit= and boots
-#    graphical.target to a login prompt);
+#    graphical.target to a login prompt), and its /usr/sbin/policy-rc.d (it forbids starting
+#    services from maintainer scripts);
 # 4. a fresh tmpfs on /tmp (Debian's tmpfiles rule `D /tmp` empties /tmp at boot, which in the
 #    overlay would whiteout the host's /tmp); the run directory read-write at /vmwork, outside
 #    /tmp; the test unit binds it at its host path too once tmpfiles has run (same paths as on
@@ -32,6 +33,9 @@ R=/newroot
 tr -d '-' < /proc/sys/kernel/random/uuid > $R/etc/machine-id
 echo vmguest > $R/etc/hostname
 rm -f $R/.dockerenv $R/run/.containerenv
+# Also the container image's policy-rc.d ("exit 101"): with it, deb-systemd-invoke in a package's
+# postinst starts nothing (measured: the unit enabled, inactive/dead after dpkg -i).
+rm -f $R/usr/sbin/policy-rc.d
 
 mount -t tmpfs -o mode=1777,size=$TMPSIZE tmpfs $R/tmp
 if [ -n "$KEEP" ]; then
