@@ -7,7 +7,7 @@
 # Usage: vm/build-guest.sh [KDIR]      (default $WBGOV_VM_CACHE or /tmp/wbgov-vm-cache)
 # Outputs KDIR/vmlinuz, KDIR/initrd.img. The ~70 MB kernel package is fetched once and kept in
 # KDIR (outside target/, so `mvn clean` does not refetch it); the initramfs is rebuilt only when
-# this script or guest-init.sh changed. Safe to run concurrently (flock).
+# this script, guest-init.sh or guest-init-systemd.sh changed. Safe to run concurrently (flock).
 set -euo pipefail
 SRC=$(dirname "$(realpath "$0")")
 KDIR=${1:-${WBGOV_VM_CACHE:-/tmp/wbgov-vm-cache}}
@@ -55,7 +55,7 @@ fi
 KV=$(ls kpkg/lib/modules | head -1)
 
 # Rebuild the initramfs only when its inputs changed (a test run calls this every time).
-SUM=$(cat "$0" "$SRC/guest-init.sh" | sha256sum | cut -c1-16)-$KV
+SUM=$(cat "$SRC/build-guest.sh" "$SRC/guest-init.sh" "$SRC/guest-init-systemd.sh" | sha256sum | cut -c1-16)-$KV
 if [ -f initrd.img ] && [ -f vmlinuz ] && [ "$(cat initrd.sum 2>/dev/null)" = "$SUM" ]; then
     echo "guest: $KDIR/vmlinuz ($KV), $KDIR/initrd.img (cached)"
     exit 0
@@ -66,8 +66,8 @@ depmod -b "$KDIR"/kpkg "$KV"
 # Modules in dependency order (modprobe --show-depends resolves them): 9p for the host root, nbd
 # for the client under test, ext4 for the file system, md-mod + raid1 for the deadlock test,
 # virtio_blk for its scratch disk (the servers' page-cached backing store), loop for the fast
-# tmpfs-backed device beside the governed one.
-MODS="virtio_pci 9pnet_virtio 9p virtio_blk loop nbd ext4 md_mod raid1"
+# tmpfs-backed device beside the governed one, overlay for the systemd mode's throwaway root.
+MODS="virtio_pci 9pnet_virtio 9p virtio_blk loop nbd ext4 md_mod raid1 overlay"
 rm -rf initrd
 mkdir -p initrd/{bin,dev,proc,sys,newroot,lib/modules}
 : > initrd/modules.list
@@ -80,7 +80,9 @@ done | awk '!seen[$0]++' | while read -r ko; do
 done
 cp /bin/busybox initrd/bin/busybox
 cp "$SRC"/guest-init.sh initrd/init
-chmod 755 initrd/init initrd/bin/busybox
+# The systemd mode's init, sourced by /init (run-guest.sh -s: vmsystemd=1).
+cp "$SRC"/guest-init-systemd.sh initrd/init-systemd
+chmod 755 initrd/init initrd/init-systemd initrd/bin/busybox
 (cd initrd && find . | cpio -o -H newc 2>/dev/null | gzip -1) > initrd.img.tmp
 mv initrd.img.tmp initrd.img
 echo "$SUM" > initrd.sum

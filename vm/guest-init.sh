@@ -7,7 +7,8 @@
 # Kernel command line: vmtest=SCRIPT (a path in the host fs), vmwork=DIR (the read-write share),
 # vmtmp=SIZE (size of the guest's /tmp tmpfs; it is RAM, so small guests need a small /tmp),
 # vmkeep=DIR (a host directory under /tmp, e.g. a checkout there, to keep visible, read-only,
-# at its own path inside the guest's fresh /tmp).
+# at its own path inside the guest's fresh /tmp), vmsystemd=1 (systemd mode: after the modules
+# and these settings, /init-systemd, i.e. guest-init-systemd.sh, takes over and never returns).
 /bin/busybox --install -s /bin
 export PATH=/bin
 mount -t proc proc /proc
@@ -27,8 +28,11 @@ for a in $(cat /proc/cmdline); do
         vmwork=*) WORKDIR=${a#vmwork=} ;;
         vmtmp=*) TMPSIZE=${a#vmtmp=} ;;
         vmkeep=*) KEEP=${a#vmkeep=} ;;
+        vmsystemd=1) SYSTEMD=1 ;;
     esac
 done
+# shellcheck disable=SC1091
+[ -n "$SYSTEMD" ] && . /init-systemd
 
 R=/newroot
 # Host root, read-only, with page caching (the host does not change it during a run).

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Boots the test guest and runs one script inside it, as root, at the same path as on the host.
 #
-# Usage: vm/run-guest.sh [-m MEM_MB] [-t TIMEOUT_S] [-w RUNDIR] [-e KEY=VALUE]... [-q] SCRIPT
+# Usage: vm/run-guest.sh [-m MEM_MB] [-t TIMEOUT_S] [-w RUNDIR] [-e KEY=VALUE]... [-q] [-d MB] [-s] SCRIPT
 #   -m  guest memory (default 2048)         -t  wall-clock limit, then qemu is killed (default 600)
 #   -w  run directory, shared read-write with the guest at the same path (default: a new
 #       /tmp/wbgov-vm-run.XXXXXX); console.log, qemu.pid and whatever the script writes land here
@@ -10,6 +10,9 @@
 #   -q  do not stream the console to stdout (it is always in RUNDIR/console.log)
 #   -d  add a scratch disk of this many MB as the guest's /dev/vda (sparse file RUNDIR/scratch.img,
 #       deleted afterwards): a real, page-cached local disk inside the guest
+#   -s  systemd mode: the host's systemd is PID 1 in a throwaway overlay root (guest-init-systemd.sh)
+#       and SCRIPT runs from a oneshot unit once wbgov-test.target is reached; the run directory
+#       is also at /vmwork
 # Exit status: the script's own, 124 when the time limit killed the guest, 99 when the guest
 # ended without reporting one (kernel panic, init failure).
 #
@@ -18,15 +21,16 @@
 # ($WBGOV_VM_CACHE, default /tmp/wbgov-vm-cache), which this script builds when missing.
 set -euo pipefail
 SRC=$(dirname "$(realpath "$0")")
-MEM=2048; TMO=600; RUN=; QUIET=0; ENVS=(); DISK=0
-while getopts "m:t:w:e:qd:" o; do
+MEM=2048; TMO=600; RUN=; QUIET=0; ENVS=(); DISK=0; MODE=
+while getopts "m:t:w:e:qd:s" o; do
     case $o in
         m) MEM=$OPTARG ;; t) TMO=$OPTARG ;; w) RUN=$OPTARG ;; e) ENVS+=("$OPTARG") ;; q) QUIET=1 ;; d) DISK=$OPTARG ;;
-        *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+        s) MODE=" vmsystemd=1 systemd.show_status=error" ;;
+        *) sed -n '2,21p' "$0" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 1 ] || { sed -n '2,18p' "$0" >&2; exit 2; }
+[ $# -eq 1 ] || { sed -n '2,21p' "$0" >&2; exit 2; }
 SCRIPT=$(realpath "$1")
 [ -f "$SCRIPT" ] || { echo "run-guest: no such script $SCRIPT" >&2; exit 2; }
 # The guest's /tmp is its own tmpfs: a repository under the host's /tmp (a CI clone) is bound
@@ -72,7 +76,7 @@ qemu-system-x86_64 \
     -machine q35 "${ACCEL[@]}" -smp "$SMP" -m "$MEM" \
     "${DRIVE[@]}" \
     -kernel "$KDIR"/vmlinuz -initrd "$KDIR"/initrd.img \
-    -append "console=ttyS0 loglevel=4 panic=-1 no_timer_check vmtest=$SCRIPT vmwork=$RUN vmtmp=$((MEM / 3))m${KEEP:+ vmkeep=$KEEP}" \
+    -append "console=ttyS0 loglevel=4 panic=-1 no_timer_check vmtest=$SCRIPT vmwork=$RUN vmtmp=$((MEM / 3))m${KEEP:+ vmkeep=$KEEP}$MODE" \
     -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
     -virtfs local,path="$RUN",mount_tag=work,security_model=none,multidevs=remap \
     -serial file:"$LOG" -no-reboot -pidfile "$RUN/qemu.pid" </dev/null 2>"$RUN/qemu.err" &

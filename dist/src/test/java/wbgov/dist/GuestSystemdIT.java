@@ -1,0 +1,173 @@
+package wbgov.dist;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The wbgov .deb under real systemd: boots the test guest in systemd mode ({@code vm/run-guest.sh
+ * -s}, vm/README.md): the host's systemd 252 as PID 1 in a throwaway overlay root, where
+ * {@code vm/guest/systemd-service.sh} installs the package, drives the service (start after
+ * READY=1, reload, watchdog, journal priorities, stop), upgrades it to a second .deb with a higher
+ * version (built here by repacking the first) and purges it. Every {@code CHECK} line must pass.
+ *
+ * <p>System properties: {@code wbgov.deb} (the built package), {@code wbgov.root} (the repository;
+ * default: the parent of this module). Skips where the guest cannot run (no qemu, not root, no
+ * package); under {@code CI=true} those fail instead.
+ */
+class GuestSystemdIT {
+    private static final Pattern CHECK = Pattern.compile("^CHECK (PASS|FAIL) (.*)$", Pattern.MULTILINE);
+    /** Measured ~4 min of guest time under TCG on two shared cores; room for busier hosts. */
+    private static final long GUEST_TIMEOUT_S = 900;
+
+    @Test
+    void packageUnderSystemd() throws Exception {
+        requireTool("qemu-system-x86_64", "qemu-system-x86");
+        requireTool("dpkg-deb", "dpkg");
+        require(isRoot(), "not root: the guest harness (qemu with the host's / over 9p) needs root");
+        require(Files.exists(Path.of("/lib/systemd/systemd")), "no /lib/systemd/systemd on the host: the guest boots the host's systemd");
+        String debProp = System.getProperty("wbgov.deb");
+        require(debProp != null && Files.isRegularFile(Path.of(debProp)),
+                "no package: system property wbgov.deb (" + debProp + ") is not a file");
+        Path repo = Path.of(System.getProperty("wbgov.root",
+                Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent().toString())).toAbsolutePath();
+        Path runGuest = repo.resolve("vm/run-guest.sh");
+        Path script = repo.resolve("vm/guest/systemd-service.sh");
+        assertTrue(Files.isExecutable(runGuest), runGuest + " missing");
+
+        // The run directory is shared read-write with the guest at the same path: the packages go
+        // there (the guest's /tmp is its own, a package under the host's /tmp would not be seen).
+        Path run = Path.of(System.getProperty("user.dir"), "target", "vm-run", "systemd").toAbsolutePath();
+        Files.createDirectories(run);
+        Path deb = run.resolve("wbgov-1.deb");
+        Files.copy(Path.of(debProp), deb, StandardCopyOption.REPLACE_EXISTING);
+        Path deb2 = repackWithHigherVersion(deb, run);
+
+        List<String> cmd = List.of(runGuest.toString(), "-s", "-q", "-m", "2048",
+                "-t", Long.toString(GUEST_TIMEOUT_S - 60), "-w", run.toString(),
+                "-e", "DEB=" + deb, "-e", "DEB2=" + deb2, script.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(run.resolve("host.log").toFile()).start();
+        try {
+            if (!p.waitFor(GUEST_TIMEOUT_S, TimeUnit.SECONDS)) {
+                p.destroy(); // SIGTERM: run-guest.sh kills its qemu on the way out
+                p.waitFor(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            killQemu(run);
+        }
+        String console = read(run.resolve("console.log"));
+        String host = read(run.resolve("host.log"));
+        int rc = p.exitValue();
+        System.out.println(console);
+
+        List<String> passed = new ArrayList<>();
+        List<String> failed = new ArrayList<>();
+        Matcher m = CHECK.matcher(console);
+        while (m.find()) {
+            (m.group(1).equals("PASS") ? passed : failed).add(m.group(2).trim());
+        }
+        String context = "\n--- host side:\n" + host + "\n--- console (" + run.resolve("console.log") + "):\n" + tail(console, 200);
+        assertTrue(rc != 124, "the guest did not finish in time" + context);
+        assertTrue(failed.isEmpty(), failed.size() + " failed guest checks: " + failed + context);
+        assertEquals(0, rc, "guest script exit status" + context);
+        for (String must : List.of("installed:", "postinst enabled", "active right after start returned",
+                "STATUS= text", "knobs governed while running", "'policies reloaded'", "'policies NOT reloaded'",
+                "file:line", "the old policies kept", "'Watchdog timeout'", "knobs restored in between",
+                "started a new main PID", "no info lines", "stop: every knob back", "wbgov status exits 3",
+                "upgrade: the admin policy kept", "upgrade: the service runs", "purge: every knob back",
+                "purge: unit gone", "purge: /etc/wbgov gone", "purge: /var/lib/wbgov gone", "purge: /etc/default/wbgov gone")) {
+            assertTrue(passed.stream().anyMatch(s -> s.contains(must)), "no passing check '" + must + "'" + context);
+        }
+    }
+
+    /**
+     * DEB2: the same package with a higher version ({@code VERSION+vmtest2}), for the upgrade:
+     * {@code dpkg-deb -R}, bump {@code Version:} in DEBIAN/control, {@code dpkg-deb -b}.
+     */
+    private static Path repackWithHigherVersion(Path deb, Path run) throws Exception {
+        Path dir = run.resolve("repack");
+        exec(List.of("rm", "-rf", dir.toString()));
+        exec(List.of("dpkg-deb", "-R", deb.toString(), dir.toString()));
+        Path control = dir.resolve("DEBIAN/control");
+        String text = Files.readString(control, StandardCharsets.UTF_8);
+        Matcher v = Pattern.compile("^Version: (\\S+)$", Pattern.MULTILINE).matcher(text);
+        assertTrue(v.find(), "no Version: in " + deb + "'s control file");
+        String v2 = v.group(1) + "+vmtest2";
+        Files.writeString(control, v.replaceFirst("Version: " + Matcher.quoteReplacement(v2)), StandardCharsets.UTF_8);
+        Path deb2 = run.resolve("wbgov-2.deb");
+        exec(List.of("dpkg-deb", "--root-owner-group", "-b", dir.toString(), deb2.toString()));
+        exec(List.of("dpkg", "--compare-versions", v2, "gt", v.group(1)));
+        exec(List.of("rm", "-rf", dir.toString()));
+        return deb2;
+    }
+
+    private static String exec(List<String> cmd) throws Exception {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            fail(String.join(" ", cmd) + " failed:\n" + out);
+        }
+        return out;
+    }
+
+    /** Skips with {@code message} unless {@code condition}; under CI=true fails instead. */
+    private static void require(boolean condition, String message) {
+        if (condition) {
+            return;
+        }
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            fail("CI=true and a test prerequisite is missing: " + message);
+        }
+        Assumptions.assumeTrue(false, message);
+    }
+
+    private static void requireTool(String tool, String debianPackage) {
+        boolean found = Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
+                .anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+        require(found, tool + " not found (Debian package " + debianPackage + "; ./wbgov test installs it)");
+    }
+
+    private static boolean isRoot() {
+        try {
+            return exec(List.of("id", "-u")).trim().equals("0");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** If qemu outlived its runner (SIGKILL, a crash), end it: the host is left as it was. */
+    private static void killQemu(Path run) {
+        try {
+            long pid = Long.parseLong(Files.readString(run.resolve("qemu.pid")).trim());
+            ProcessHandle.of(pid).filter(h -> h.info().command().orElse("").contains("qemu"))
+                    .ifPresent(ProcessHandle::destroyForcibly);
+        } catch (IOException | NumberFormatException e) {
+            // no pid file: qemu never started or run-guest.sh cleaned up
+        }
+    }
+
+    private static String read(Path p) throws IOException {
+        return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "(no " + p.getFileName() + ")";
+    }
+
+    private static String tail(String s, int lines) {
+        List<String> l = Arrays.asList(s.split("\n"));
+        return String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size()));
+    }
+}
