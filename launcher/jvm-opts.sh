@@ -29,6 +29,8 @@ wbgov_jvm_opts() {
     serve|attach) WBGOV_OPTS="$WBGOV_FIXED"; export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-1} ;;
     # the overhead benchmark starts `run` with exactly these (checkout only)
     bench) WBGOV_OPTS="-Xmx1g -XX:+UseSerialGC"; export WBGOV_RUN_JVM_OPTS="$WBGOV_FIXED $WBGOV_DAEMON" ;;
-    *) WBGOV_OPTS="-Xmx1g -XX:+UseSerialGC" ;;
+    # short-lived commands (status, restore, policy, ctl, detach): C1 alone starts them sooner
+    # (measured in the emulated-CPU test guest, where every JVM start is seconds)
+    *) WBGOV_OPTS="-Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1" ;;
   esac
 }
