@@ -114,15 +114,15 @@ class PackageInstallIT {
         assertEquals(Path.of("/dev/null"), Files.readSymbolicLink(root.resolve("etc/systemd/system/wbgov.service")),
                 "postrm remove did not mask the unit");
 
-        // Purge: conffiles, state, enablement and mask gone; the admin's own policies stay.
+        // Purge: conffiles, state, enablement and mask gone, and /etc/wbgov with the admin's own
+        // policies (purge is the request to remove the configuration; remove keeps it).
         dpkg(root, "-P", "wbgov");
         assertFalse(status(root).contains("Package: wbgov"), status(root));
         for (String gone : List.of("etc/default/wbgov", "etc/default/wbgov.dpkg-dist", "etc/wbgov/policies/README",
-                "etc/wbgov/nbd", "var/lib/wbgov", "run/wbgov", "etc/systemd/system/wbgov.service", ENABLED)) {
+                "etc/wbgov/nbd", "etc/wbgov", "var/lib/wbgov", "run/wbgov", "etc/systemd/system/wbgov.service", ENABLED)) {
             assertFalse(Files.exists(root.resolve(gone), java.nio.file.LinkOption.NOFOLLOW_LINKS),
                     gone + " is left after purge");
         }
-        assertEquals(override, Files.readString(policies.resolve("nbd.toml")), "purge deleted an admin's policy");
         System.out.println("PackageInstallIT: install, upgrade, remove, purge in "
                 + (System.nanoTime() - t0) / 1_000_000 + " ms");
     }
