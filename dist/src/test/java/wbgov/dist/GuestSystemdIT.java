@@ -15,9 +15,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import wbgov.nbd.testing.Peers;
 
 /**
  * The wbgov .deb under real systemd: boots the test guest in systemd mode ({@code vm/run-guest.sh
@@ -37,12 +36,12 @@ class GuestSystemdIT {
 
     @Test
     void packageUnderSystemd() throws Exception {
-        requireTool("qemu-system-x86_64", "qemu-system-x86");
-        requireTool("dpkg-deb", "dpkg");
-        require(isRoot(), "not root: the guest harness (qemu with the host's / over 9p) needs root");
-        require(Files.exists(Path.of("/lib/systemd/systemd")), "no /lib/systemd/systemd on the host: the guest boots the host's systemd");
+        Peers.requireTool("qemu-system-x86_64", "qemu-system-x86");
+        Peers.requireTool("dpkg-deb", "dpkg");
+        Peers.requireRoot();
+        Peers.require(Files.exists(Path.of("/lib/systemd/systemd")), "no /lib/systemd/systemd on the host: the guest boots the host's systemd");
         String debProp = System.getProperty("wbgov.deb");
-        require(debProp != null && Files.isRegularFile(Path.of(debProp)),
+        Peers.require(debProp != null && Files.isRegularFile(Path.of(debProp)),
                 "no package: system property wbgov.deb (" + debProp + ") is not a file");
         Path repo = Path.of(System.getProperty("wbgov.root",
                 Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent().toString())).toAbsolutePath();
@@ -124,31 +123,6 @@ class GuestSystemdIT {
             fail(String.join(" ", cmd) + " failed:\n" + out);
         }
         return out;
-    }
-
-    /** Skips with {@code message} unless {@code condition}; under CI=true fails instead. */
-    private static void require(boolean condition, String message) {
-        if (condition) {
-            return;
-        }
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            fail("CI=true and a test prerequisite is missing: " + message);
-        }
-        Assumptions.assumeTrue(false, message);
-    }
-
-    private static void requireTool(String tool, String debianPackage) {
-        boolean found = Stream.of(System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":"))
-                .anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
-        require(found, tool + " not found (Debian package " + debianPackage + "; ./wbgov test installs it)");
-    }
-
-    private static boolean isRoot() {
-        try {
-            return exec(List.of("id", "-u")).trim().equals("0");
-        } catch (Exception e) {
-            return false;
-        }
     }
 
     /** If qemu outlived its runner (SIGKILL, a crash), end it: the host is left as it was. */
