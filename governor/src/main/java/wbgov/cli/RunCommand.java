@@ -117,9 +117,6 @@ public final class RunCommand implements Callable<Integer> {
         // The lock is ours: a socket file here is a dead run's, replaced.
         ControlServer status = ControlServer.start(StateDir.statusSocket(state),
                 cmd -> cmd.trim().equals("status json") ? gov.status(true) : gov.status(false));
-        LOG.info("wbgov run: {} policies from {}, interval {} ms, state in {}{}{}", ps.policies().size(), dir, intervalMs,
-                state, dry ? ", DRY RUN" : "", notifier.enabled() ? ", under systemd"
-                        + (notifier.watchdogPeriodNanos() > 0 ? " (watchdog every " + notifier.watchdogPeriodNanos() / 1_000_000 + " ms)" : "") : "");
 
         final Thread loopThread = Thread.currentThread();
         final CountDownLatch loopDone = new CountDownLatch(1);
@@ -151,6 +148,10 @@ public final class RunCommand implements Callable<Integer> {
             }
         }, "wbgov-shutdown"));
         Main.exitZeroOnSigterm();
+        // Logged once SIGTERM is a clean stop: whoever waits for this line may stop the daemon.
+        LOG.info("wbgov run: {} policies from {}, interval {} ms, state in {}{}{}", ps.policies().size(), dir, intervalMs,
+                state, dry ? ", DRY RUN" : "", notifier.enabled() ? ", under systemd"
+                        + (notifier.watchdogPeriodNanos() > 0 ? " (watchdog every " + notifier.watchdogPeriodNanos() / 1_000_000 + " ms)" : "") : "");
         Signal.handle(new Signal("HUP"), sig -> {
             notifier.reloading();
             try {

@@ -3,6 +3,7 @@ package wbgov.governor.daemon;
 import wbgov.governor.actuate.KnobState;
 import wbgov.governor.control.DrainTimeController;
 import wbgov.governor.discover.DeviceInfo;
+import wbgov.governor.estimate.DrainTime;
 import wbgov.governor.estimate.RateEstimator;
 import wbgov.governor.policy.PolicyMatch;
 import wbgov.governor.sample.BdiSample;
@@ -22,7 +23,9 @@ final class DeviceState {
     volatile int sources;
     /** What the kernel keeps, read back after our last write; null before any. */
     volatile KnobState kept;
-    /** The allowance we want in force (bytes); 0 when not governed. */
+    /** The law's allowance before the cap to the global threshold (bytes); 0 when not governed. */
+    long lawBytes;
+    /** The allowance we want in force (bytes): {@link #lawBytes} capped to the threshold; 0 when not governed. */
     volatile long targetBytes;
     volatile long dirtyBytes = -1;
     volatile long writebackBytes = -1;
@@ -53,12 +56,8 @@ final class DeviceState {
     }
 
     /** Seconds to drain what it holds at its measured completion rate; -1 when unknown. */
+    /** {@link DrainTime#seconds}: +∞ for a device that holds data and completes nothing. */
     double drainSeconds() {
-        double r = completionBytesPerSec;
-        long held = Math.max(0, dirtyBytes) + Math.max(0, writebackBytes);
-        if (r <= 0) {
-            return held == 0 ? 0 : -1;
-        }
-        return held / r;
+        return DrainTime.seconds(DrainTime.heldBytes(dirtyBytes, writebackBytes), completionBytesPerSec);
     }
 }

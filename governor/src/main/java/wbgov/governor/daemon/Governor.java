@@ -69,7 +69,8 @@ public final class Governor implements AutoCloseable {
     /** A quiet device is read every this many ticks (1 s at the default 100 ms interval). */
     static final int QUIET_EVERY_TICKS = 10;
 
-    private final ChangeDetector tableChanges = new ChangeDetector(Path.of("/proc"));
+    private final Roots roots;
+    private final ChangeDetector tableChanges;
     private boolean anyBusy = true;
     /** Global nr_dirtied (bytes) at the last tick: a quiet device can only start writing when it moves. */
     private long lastDirtiedBytes = -1;
@@ -86,6 +87,15 @@ public final class Governor implements AutoCloseable {
     private volatile long globalHeldBytes = -1;
     private volatile long globalThreshBytes = -1;
     private volatile boolean policiesChanged;
+
+    /**
+     * Where the kernel's files are: {@code /sys}, {@code /proc} and debugfs on a real system; a
+     * fake tree that a plant model rewrites every tick in the daemon's tests, so that every knob
+     * decision of the whole duty cycle is tested without root (GovernorPlantTest).
+     */
+    public record Roots(Path sys, Path proc, Path debugfs) {
+        public static final Roots SYSTEM = new Roots(Path.of("/sys"), Path.of("/proc"), DebugFs.DEFAULT_ROOT);
+    }
 
     /** Settings of one governor. */
     public record Config(Path stateDir, long intervalNs, long rescanIntervalNs, long driftCheckNs, boolean dryRun,
@@ -112,10 +122,20 @@ public final class Governor implements AutoCloseable {
      * @param knobs the knob writer, or null for a dry run (nothing is written nor journaled)
      */
     public Governor(Config config, PolicySet policies, DeviceScanner scanner, BdiKnobs knobs) {
+        this(config, policies, scanner, knobs, Roots.SYSTEM);
+    }
+
+    /**
+     * A governor reading the kernel's files under {@code roots}; {@code scanner} and {@code knobs}
+     * must use the same roots.
+     */
+    public Governor(Config config, PolicySet policies, DeviceScanner scanner, BdiKnobs knobs, Roots roots) {
         this.config = config;
         this.policies = policies;
+        this.roots = roots;
         this.watcher = new DeviceWatcher(scanner);
-        this.system = SystemSampler.open();
+        this.system = new SystemSampler(roots.proc(), SystemSampler.pageSize(roots.proc()));
+        this.tableChanges = new ChangeDetector(roots.proc());
         this.knobs = config.dryRun() ? null : knobs;
     }
 
@@ -147,7 +167,7 @@ public final class Governor implements AutoCloseable {
 
     /** Discovers devices and puts every governed one at its policy's initial allowance. */
     public void start(long nowNs) throws IOException {
-        debugfs = DebugFs.ensureMounted(DebugFs.DEFAULT_ROOT, config.allowMountDebugfs() && knobs != null);
+        debugfs = DebugFs.ensureMounted(roots.debugfs(), config.allowMountDebugfs() && knobs != null);
         if (!debugfs) {
             LOG.warn("debugfs is not available ({}): per-device dirty and dirtied counts are inferred from "
                     + "/sys/block/*/stat and /proc/vmstat; wbgov status says which sources each device uses",
@@ -272,6 +292,7 @@ public final class Governor implements AutoCloseable {
     private int actuate(DeviceState d, long lawBytes, String why, long nowNs) {
         long old = d.targetBytes;
         long allowanceBytes = cappedToGlobal(lawBytes);
+        d.lawBytes = lawBytes;
         d.targetBytes = allowanceBytes;
         boolean strict = updateStrict(d, allowanceBytes);
         String line = String.format(Locale.ROOT, "%s [%s]: allowance %s → %s%s (%s; completing %s/s, holding %s)",
@@ -374,6 +395,10 @@ public final class Governor implements AutoCloseable {
         if (d.targetBytes <= 0) {
             return 0;
         }
+        // The threshold moves with dirtyable memory: the law's allowance is capped again to the
+        // threshold of now. A cap taken at a larger threshold would be refused (EINVAL) once
+        // memory is tight, and one taken under pressure would hold the device down after it.
+        d.targetBytes = cappedToGlobal(d.lawBytes);
         KnobState last = d.kept;
         long thresh = sys.dirtyThreshBytes;
         if (last != null && thresh > 0 && knobSampler.read(index, keptKnobs)) {
@@ -464,12 +489,12 @@ public final class Governor implements AutoCloseable {
         if (knobSampler != null) {
             knobSampler.close();
         }
-        sampler = new BdiSampler(table, Path.of("/sys"), debugfs ? DebugFs.DEFAULT_ROOT : null, false);
+        sampler = new BdiSampler(table, roots.sys(), debugfs ? roots.debugfs() : null, false);
         String[] governedBdis = new String[next.length];
         for (int i = 0; i < next.length; i++) {
             governedBdis[i] = next[i].governed() ? next[i].device.bdi() : null;
         }
-        knobSampler = new KnobSampler(Path.of("/sys"), governedBdis);
+        knobSampler = new KnobSampler(roots.sys(), governedBdis);
         samples = sampler.newSamples();
         for (int i = 0; i < next.length; i++) {
             next[i].sources = sampler.sources(i) | system.sources();
@@ -559,7 +584,8 @@ public final class Governor implements AutoCloseable {
                         .append(",\"completion_bytes_per_s\":").append((long) d.completionBytesPerSec)
                         .append(",\"dirty_bytes\":").append(d.dirtyBytes)
                         .append(",\"writeback_bytes\":").append(d.writebackBytes)
-                        .append(",\"drain_s\":").append(String.format(Locale.ROOT, "%.3f", d.drainSeconds()))
+                        .append(",\"drain_s\":").append(Double.isInfinite(d.drainSeconds()) ? "null" // stalled
+                                : String.format(Locale.ROOT, "%.3f", d.drainSeconds()))
                         .append(",\"allowance_bytes\":").append(d.targetBytes)
                         .append(",\"kernel_max_bytes\":").append(d.kept == null ? -1 : d.kept.maxBytes())
                         .append(",\"strict\":").append(d.kept != null && d.kept.strict())
@@ -591,7 +617,7 @@ public final class Governor implements AutoCloseable {
                     trim(d.device.label(), 22), d.match.matched() ? trim(d.match.policy().name(), 12) : "-",
                     bytes((long) d.dirtyingBytesPerSec), bytes((long) d.completionBytesPerSec),
                     bytes(d.dirtyBytes), bytes(d.writebackBytes),
-                    drain < 0 ? "stalled" : String.format(Locale.ROOT, "%.1fs", drain),
+                    Double.isInfinite(drain) ? "stalled" : String.format(Locale.ROOT, "%.1fs", drain),
                     d.governed() ? bytes(d.targetBytes) : "kernel",
                     d.kept != null && d.kept.strict() ? "yes" : "no", Sources.describe(d.sources)));
         }
