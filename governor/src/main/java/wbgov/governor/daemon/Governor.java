@@ -17,6 +17,7 @@ import wbgov.governor.control.Decision;
 import wbgov.governor.control.DrainTimeController;
 import wbgov.governor.control.InflightController;
 import wbgov.governor.control.InflightDecision;
+import wbgov.governor.control.KnobLaw;
 import wbgov.governor.discover.ChangeDetector;
 import wbgov.governor.discover.DeviceInfo;
 import wbgov.governor.discover.DeviceScanner;
@@ -291,13 +292,10 @@ public final class Governor implements AutoCloseable {
 
     private int actuate(DeviceState d, long lawBytes, String why, long nowNs) {
         long old = d.targetBytes;
-        long allowanceBytes = cappedToGlobal(lawBytes);
-        d.lawBytes = lawBytes;
-        d.targetBytes = allowanceBytes;
-        boolean strict = updateStrict(d, allowanceBytes);
+        KnobLaw.Knobs k = knobsFor(d, lawBytes);
         String line = String.format(Locale.ROOT, "%s [%s]: allowance %s → %s%s (%s; completing %s/s, holding %s)",
                 d.device.label(), d.match.policy().name(), old == 0 ? "kernel" : bytes(old),
-                bytes(allowanceBytes), strict ? ", strict" : "", why,
+                bytes(k.maxBytes()), k.strict() ? ", strict" : "", why,
                 bytes((long) d.completionBytesPerSec),
                 bytes(Math.max(0, d.dirtyBytes) + Math.max(0, d.writebackBytes)));
         d.lastChange = line;
@@ -306,65 +304,25 @@ public final class Governor implements AutoCloseable {
             return 1;
         }
         d.lastDriftCheckNs = nowNs;
-        return write(d, new KnobTarget(allowanceBytes, minBytesFor(d, allowanceBytes), strict), line);
+        return write(d, new KnobTarget(k.maxBytes(), k.minBytes(), k.strict()), line);
     }
 
-    /**
-     * A byte knob above the global dirty threshold is refused by the kernel (EINVAL: it is stored
-     * as a share of that threshold, at most 100 %). A policy's ceiling may exceed it on a small
-     * machine or under a small vm.dirty_bytes; there the device's limit is the whole budget, so
-     * write 99 % of the threshold (the kernel's own rounding stays under 100 %).
-     */
-    private long cappedToGlobal(long bytes) {
-        long thresh = sys.dirtyThreshBytes;
-        return thresh > 0 ? Math.min(bytes, thresh - thresh / 100) : bytes;
+    /** {@link KnobLaw} for this device at the thresholds of now; keeps its allowance and strict state. */
+    private KnobLaw.Knobs knobsFor(DeviceState d, long lawBytes) {
+        KnobLaw.Knobs k = KnobLaw.knobs(lawBytes, d.controller.strict(), d.strictLifted, d.match.policy().floorBytes(),
+                sys.dirtyThreshBytes, sys.backgroundThreshBytes);
+        d.lawBytes = lawBytes;
+        d.targetBytes = k.maxBytes();
+        d.strictLifted = k.strictLifted();
+        return k;
     }
 
-    /**
-     * Whether a device of a strict policy keeps strict_limit at this allowance. It gives it up
-     * while its allowance is at least half the freerun point, (DirtyThresh + BackgroundThresh) / 2,
-     * and takes it back below a quarter (hysteresis, so the knob is not flipped on every tick).
-     * Why: strict_limit is what caps a slow device before anyone writes to it — without it the
-     * kernel ignores a bdi's max below freerun. A device measured fast enough to be allowed half of
-     * freerun loses little of that protection without it (it could then hold up to freerun
-     * instead of its allowance), but with it the kernel computes its limit from its recent share
-     * of completions, which an idle device has lost: a burst to a fast device that rested is then
-     * throttled from a few MiB up, for seconds (bench burst: a 200 MiB burst accepted in 4.3 s
-     * instead of 0.04 s). Non-strict, the burst is accepted at memory speed, as on a
-     * kernel-default device.
-     */
-    private boolean updateStrict(DeviceState d, long allowanceBytes) {
-        if (!d.controller.strict()) {
-            return false;
-        }
-        long thresh = sys.dirtyThreshBytes;
-        long bg = sys.backgroundThreshBytes;
-        if (thresh > 0 && bg >= 0) {
-            long freerun = (thresh + bg) / 2;
-            if (d.strictLifted && allowanceBytes < freerun / 4) {
-                d.strictLifted = false;
-            } else if (!d.strictLifted && allowanceBytes >= freerun / 2) {
-                d.strictLifted = true;
-            }
-        }
-        return !d.strictLifted;
-    }
-
-    /** strict_limit as last decided for the device (see {@link #updateStrict}). */
-    private static boolean strictOf(DeviceState d) {
-        return d.controller.strict() && !d.strictLifted;
-    }
-
-    /**
-     * The reserved share (min_bytes) of a strict device: its floor. A share of the global limit
-     * that no other device can take keeps it writing while fast devices fill the budget — no
-     * device starved to zero. Non-strict devices reserve nothing (the kernel's default).
-     */
-    private long minBytesFor(DeviceState d, long allowanceBytes) {
-        if (!strictOf(d)) {
-            return 0;
-        }
-        return Math.min(allowanceBytes, Math.max(Policy.ABSOLUTE_MIN_FLOOR_BYTES, d.match.policy().floorBytes()));
+    /** {@link #knobsFor} without the record, for the allocation-free drift check: max and lifted. */
+    private void refreshTarget(DeviceState d) {
+        long max = KnobLaw.capToThreshold(d.lawBytes, sys.dirtyThreshBytes);
+        d.strictLifted = d.controller.strict() && KnobLaw.lifted(d.strictLifted, max, sys.dirtyThreshBytes,
+                sys.backgroundThreshBytes);
+        d.targetBytes = max;
     }
 
     private int write(DeviceState d, KnobTarget target, String line) {
@@ -398,7 +356,9 @@ public final class Governor implements AutoCloseable {
         // The threshold moves with dirtyable memory: the law's allowance is capped again to the
         // threshold of now. A cap taken at a larger threshold would be refused (EINVAL) once
         // memory is tight, and one taken under pressure would hold the device down after it.
-        d.targetBytes = cappedToGlobal(d.lawBytes);
+        refreshTarget(d);
+        boolean strict = d.controller.strict() && !d.strictLifted;
+        long wantMin = KnobLaw.reserve(strict, d.targetBytes, d.match.policy().floorBytes());
         KnobState last = d.kept;
         long thresh = sys.dirtyThreshBytes;
         if (last != null && thresh > 0 && knobSampler.read(index, keptKnobs)) {
@@ -409,13 +369,12 @@ public final class Governor implements AutoCloseable {
                 keptMin = (long) (keptMin / 1e6 * thresh);
             }
             long quantum = KnobState.quantumBytes(thresh, knobSampler.ratioStepPpm(index), last.pageSizeBytes());
-            long wantMin = minBytesFor(d, d.targetBytes);
-            if (!BdiKnobs.drifted(keptMax, keptMin, keptKnobs[KnobSampler.STRICT] != 0, quantum, d.targetBytes, wantMin,
-                    strictOf(d) && knobSampler.byteKnobs(index))) { // no strict_limit before 6.2
+            if (!BdiKnobs.drifted(keptMax, keptMin, keptKnobs[KnobSampler.STRICT] != 0, quantum, d.targetBytes,
+                    wantMin, strict && knobSampler.byteKnobs(index))) { // no strict_limit before 6.2
                 return 0;
             }
         }
-        KnobTarget t = new KnobTarget(d.targetBytes, minBytesFor(d, d.targetBytes), strictOf(d));
+        KnobTarget t = new KnobTarget(d.targetBytes, wantMin, strict);
         try {
             d.kept = knobs.read(d.device.bdi());
         } catch (IOException e) {

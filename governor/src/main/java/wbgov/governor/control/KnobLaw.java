@@ -1,0 +1,91 @@
+package wbgov.governor.control;
+
+import wbgov.governor.policy.Policy;
+
+/**
+ * From the law's allowance to the three knobs the kernel is asked for — {@code max_bytes},
+ * {@code min_bytes}, {@code strict_limit} — given the global thresholds of now. Pure: no files,
+ * no clock; {@code GovernorPlantTest} checks the whole cycle, {@code KnobLawTest} each rule.
+ *
+ * <pre>
+ *   max    = min(allowance, T − T/100)                       T = global dirty threshold (bytes)
+ *   strict = policy.strict ∧ ¬lifted
+ *   lifted: set when max ≥ F/2, cleared when max &lt; F/4     F = freerun = (T + B) / 2, B = background
+ *   min    = strict ? min(max, max(1 MiB, policy.floor)) : 0
+ *
+ *   lifted  ^
+ *     yes   |            +------------------------
+ *           |            |         ^
+ *           |            v         |   (hysteresis: no flip-flop on every tick)
+ *     no    |------------+---------+
+ *           +------------+---------+----------------&gt; max
+ *                       F/4       F/2
+ * </pre>
+ *
+ * <p><b>Cap.</b> The kernel keeps a byte knob as a share of T and refuses more than 100 %
+ * (EINVAL). A policy's ceiling may exceed T on a small machine, under a small vm.dirty_bytes, or
+ * after T shrank with dirtyable memory; the device's limit is then the whole budget: 99 % of T
+ * (the kernel's own rounding stays under 100 %). Taken again from the T of now at every write and
+ * drift check, never from the T of an earlier one.
+ *
+ * <p><b>Strict.</b> strict_limit is what caps a slow device before anyone writes to it: without
+ * it the kernel ignores a bdi's max below freerun. A device allowed at least half of freerun
+ * loses little of that protection without it (it could hold up to freerun instead of its
+ * allowance), but with it the kernel computes its limit from its recent share of completions,
+ * which an idle device has lost: a burst to a fast device that rested is throttled from a few MiB
+ * up, for seconds (bench burst: 200 MiB accepted in 4.3 s instead of 0.04 s). Lifted, the burst
+ * is accepted at memory speed, as on a kernel-default device.
+ *
+ * <p><b>Reserve.</b> min_bytes keeps a strict device writing beside others whatever the kernel's
+ * share of completions says: its floor, at least {@link Policy#ABSOLUTE_MIN_FLOOR_BYTES}, never above its max.
+ * A device not strict gets no reserve (it is limited only at freerun anyway).
+ */
+public final class KnobLaw {
+    private KnobLaw() {
+    }
+
+    /** The knobs for one device, and the strict hysteresis state to keep for the next call. */
+    public record Knobs(long maxBytes, long minBytes, boolean strict, boolean strictLifted) {
+    }
+
+    /**
+     * @param allowanceBytes the law's allowance (DrainTimeController), bytes
+     * @param policyStrict whether the device's policy asks for strict_limit
+     * @param strictLifted the state returned by the previous call (false at first)
+     * @param floorBytes the policy's floor
+     * @param threshBytes the global dirty threshold now; ≤ 0 when unknown (no cap, no flip)
+     * @param backgroundBytes the global background threshold now; &lt; 0 when unknown
+     */
+    public static Knobs knobs(long allowanceBytes, boolean policyStrict, boolean strictLifted, long floorBytes,
+            long threshBytes, long backgroundBytes) {
+        long max = capToThreshold(allowanceBytes, threshBytes);
+        boolean lifted = policyStrict && lifted(strictLifted, max, threshBytes, backgroundBytes);
+        boolean strict = policyStrict && !lifted;
+        return new Knobs(max, reserve(strict, max, floorBytes), strict, lifted);
+    }
+
+    /** {@code min(bytes, T − T/100)}; {@code bytes} when T is unknown. */
+    public static long capToThreshold(long bytes, long threshBytes) {
+        return threshBytes > 0 ? Math.min(bytes, threshBytes - threshBytes / 100) : bytes;
+    }
+
+    /** The strict hysteresis: lifted at ≥ freerun/2, back below freerun/4, else unchanged. */
+    public static boolean lifted(boolean wasLifted, long maxBytes, long threshBytes, long backgroundBytes) {
+        if (threshBytes <= 0 || backgroundBytes < 0) {
+            return wasLifted;
+        }
+        long freerun = (threshBytes + backgroundBytes) / 2;
+        if (wasLifted && maxBytes < freerun / 4) {
+            return false;
+        }
+        if (!wasLifted && maxBytes >= freerun / 2) {
+            return true;
+        }
+        return wasLifted;
+    }
+
+    /** min_bytes: the floor (at least 1 MiB) for a strict device, never above its max; 0 otherwise. */
+    public static long reserve(boolean strict, long maxBytes, long floorBytes) {
+        return strict ? Math.min(maxBytes, Math.max(Policy.ABSOLUTE_MIN_FLOOR_BYTES, floorBytes)) : 0;
+    }
+}

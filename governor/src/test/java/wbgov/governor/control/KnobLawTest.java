@@ -1,0 +1,57 @@
+package wbgov.governor.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** Each rule of {@link KnobLaw} with hand-computed values: T = 400 MiB, B = 200 MiB, F = 300 MiB. */
+class KnobLawTest {
+    private static final long MIB = 1L << 20;
+    private static final long T = 400 * MIB;
+    private static final long B = 200 * MIB;
+
+    @Test
+    void capIsNinetyNinePercentOfTheThresholdOfNow() {
+        assertEquals(4 * MIB, KnobLaw.capToThreshold(4 * MIB, T));
+        assertEquals(T - T / 100, KnobLaw.capToThreshold(1L << 30, T));     // 415 236 096
+        assertEquals(415_236_096L, KnobLaw.capToThreshold(1L << 30, T));
+        assertEquals(1L << 30, KnobLaw.capToThreshold(1L << 30, 0), "unknown threshold: no cap");
+    }
+
+    @Test
+    void strictIsLiftedAtHalfFreerunAndTakenBackBelowAQuarter() {
+        // F/2 = 150 MiB, F/4 = 75 MiB
+        assertEquals(new KnobLaw.Knobs(149 * MIB, 8 * MIB, true, false), KnobLaw.knobs(149 * MIB, true, false, 8 * MIB, T, B));
+        assertEquals(new KnobLaw.Knobs(150 * MIB, 0, false, true), KnobLaw.knobs(150 * MIB, true, false, 8 * MIB, T, B));
+        // between the two: whatever it was
+        assertEquals(new KnobLaw.Knobs(100 * MIB, 0, false, true), KnobLaw.knobs(100 * MIB, true, true, 8 * MIB, T, B));
+        assertEquals(new KnobLaw.Knobs(100 * MIB, 8 * MIB, true, false), KnobLaw.knobs(100 * MIB, true, false, 8 * MIB, T, B));
+        assertEquals(new KnobLaw.Knobs(75 * MIB, 0, false, true), KnobLaw.knobs(75 * MIB, true, true, 8 * MIB, T, B));
+        assertEquals(new KnobLaw.Knobs(75 * MIB - 1, 8 * MIB, true, false), KnobLaw.knobs(75 * MIB - 1, true, true, 8 * MIB, T, B));
+        // thresholds unknown: no flip either way
+        assertEquals(new KnobLaw.Knobs(1L << 30, 8 * MIB, true, false), KnobLaw.knobs(1L << 30, true, false, 8 * MIB, 0, -1));
+    }
+
+    @Test
+    void aPolicyWithoutStrictIsNeverStrictAndReservesNothing() {
+        assertEquals(new KnobLaw.Knobs(4 * MIB, 0, false, false), KnobLaw.knobs(4 * MIB, false, false, MIB, T, B));
+        assertEquals(new KnobLaw.Knobs(200 * MIB, 0, false, false), KnobLaw.knobs(200 * MIB, false, false, MIB, T, B));
+    }
+
+    @Test
+    void reserveIsTheFloorAtLeastOneMibNeverAboveMax() {
+        assertEquals(MIB, KnobLaw.reserve(true, 4 * MIB, 256 * 1024), "at least 1 MiB");
+        assertEquals(8 * MIB, KnobLaw.reserve(true, 64 * MIB, 8 * MIB));
+        assertEquals(2 * MIB, KnobLaw.reserve(true, 2 * MIB, 8 * MIB), "never above max");
+        assertEquals(0, KnobLaw.reserve(false, 64 * MIB, 8 * MIB));
+    }
+
+    @Test
+    void aShrunkThresholdCapsAndMayLiftStrict() {
+        // T falls to 100 MiB (B 50 MiB): a 64 MiB allowance stays under the 99 MiB cap, but freerun
+        // is now 75 MiB, so 64 MiB ≥ F/2 = 37.5 MiB lifts strict; a 1 GiB one is capped to 99 %.
+        long t = 100 * MIB;
+        assertEquals(new KnobLaw.Knobs(64 * MIB, 0, false, true), KnobLaw.knobs(64 * MIB, true, false, 8 * MIB, t, 50 * MIB));
+        assertEquals(t - t / 100, KnobLaw.knobs(1L << 30, true, false, 8 * MIB, t, 50 * MIB).maxBytes());
+    }
+}
