@@ -34,6 +34,8 @@ final class BusyStretch {
      */
     void update(long written, long held) {
         if (lastWritten >= 0 && written < lastWritten) { // counter reset: start over
+            // (from lastWritten, the pre-reset value, below: proven reads 0 until the counter
+            // passes it again — errs low; kept from before the split)
             startWritten = -1;
         }
         boolean completed = lastWritten >= 0 && written > lastWritten;
