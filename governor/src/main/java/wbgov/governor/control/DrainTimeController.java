@@ -59,7 +59,7 @@ import wbgov.governor.sample.BdiSample;
  * <h2>Bound</h2>
  * In steady state held ≤ A ≤ target / (1 − downBand), so drain time ≤ T / (1 − downBand) =
  * 1.11 T with the defaults; during a probe, × probeFactor for probeHold. After a slowdown by
- * k×, the pages already in need (k − 1)·T more to drain (k − 1)·B while backlogged): no law can
+ * k×, the pages already in need (k − 1)·T more to drain ((k − 1)·B while backlogged): no law can
  * take them back, which is why the initial allowance, the backlog target and the fast drop
  * matter. What these bought on real devices is in bench/results/2026-11-25-full/NOTES.md
  * ("Facts the controller's comments cite").
