@@ -8,7 +8,10 @@ import wbgov.governor.sample.BdiSample;
 /**
  * The dirty allowance of one device (its bdi {@code max_bytes}), from its measured completion
  * rate and its policy's drain target. Pure: no I/O, no clock (time comes in the sample), no
- * randomness; allocates nothing per update.
+ * randomness; allocates nothing per update. This class is the composition: each mechanism is a
+ * part of its own, documented and tested there. Over 400 lines because of its builder (about
+ * 210 lines of range-checked setters), kept nested: {@code DrainTimeController.Builder} is the
+ * API the daemon, {@code policy explain} and the tests build it with.
  *
  * <h2>The law</h2>
  * <pre>
@@ -22,11 +25,10 @@ import wbgov.governor.sample.BdiSample;
  *
  *   so that   drain time = held / r ≤ allowance / r ≤ T
  * </pre>
- * Properties: target(r) is monotone in r; target(0) = floor > 0 (never zero); target(r) =
- * ceiling for r ≥ ceiling / T; a device that holds data and completes nothing for
- * {@code stallNs} goes to the floor at once (its writers wait instead of eating the shared
- * budget). Before any measurement the allowance is the policy's {@code initial}: pages that got
- * in cannot be taken back, so an idle slow device must already be capped.
+ * Properties: target(r) is monotone in r; target(0) = floor &gt; 0 (never zero); target(r) =
+ * ceiling for r ≥ ceiling / T. Before any measurement the allowance is the policy's
+ * {@code initial}: pages that got in cannot be taken back, so an idle slow device must already
+ * be capped.
  * <pre>
  *   allowance
  *   ceiling ┤                  ┌─────────
@@ -38,161 +40,72 @@ import wbgov.governor.sample.BdiSample;
  *                floor/T   ceiling/T
  * </pre>
  *
- * <h2>Backlog: hold what keeps the device busy, not what the promise allows</h2>
- * A device is <em>backlogged</em> when its writers are being throttled on it: it has held at
- * least {@code backlogFull} × its allowance for {@code backlogHold} (a writer faster than the
- * device); it stops being backlogged when it has held at most {@code backlogEmpty} × its
- * allowance for {@code backlogLeave} (the writers stopped and it drained). While backlogged, its
- * writers' throughput is the device's, whatever the allowance above what keeps the device busy:
- * every byte more only lengthens the queue — sync, umount and eject wait for it, and after a
- * slowdown by k× it needs k times longer to drain (pages that got in cannot be taken back). So
- * a backlogged device holds r · B, the backlog target (the shipped NBD and loop-over-remote
- * policies: 125 ms, about twice what this machine's NBD stack measured it needs — a strict cap
- * of 0.5–1 MiB keeps an 8 MiB/s device at full speed, 1 MiB an 80 MiB/s one; USB, FUSE and
- * network file systems, not measured here, 250 ms), and the probe below raises b when that
- * proves too little. A device that is not backlogged — idle, or written slower than it drains — holds
- * r · T: a burst of up to T seconds of its speed is then accepted at memory speed, which is
- * what write-back caching is for. Measured effect (bench speed-change --quick, 8 → 0.8 MiB/s):
- * with r · T (10–16 MiB held at the drop) the drain time p99 was 12.5 s; with r · B = 1 MiB,
- * 1.25 s, and the device kept its rate in both phases.
- *
- * <h2>Tracking: down at once, up in confirmed steps</h2>
+ * <h2>The parts, in the order each sample meets them</h2>
  * <pre>
- *   allowance ─────┐             ┌──┘‾‾‾‾‾‾     down: as soon as target < (1 − downBand)·A
- *                  │          ┌──┘               up:  target > (1 + upBand)·A for riseHold,
- *                  └──────────┘                       then at most ×maxRiseFactor per step
- *               slowdown    speed-up
+ *   part               concern                                          reason it gives
+ *   ─────────────────  ───────────────────────────────────────────────  ──────────────────────
+ *   {@link RateEstimator}      r, and how long data was held without progress
+ *   {@link BusyStretch}        bytes drained in the current busy stretch
+ *   {@link ContentionGate}     relax to the ceiling (not strict, uncontended)   RELAXED, CONTENDED
+ *   {@link BacklogDetector}    writers throttled on it? then B instead of T     BACKLOG, DRAINED
+ *   {@link StallGuard}         holds data, completes nothing: floor             STALLED
+ *   {@link Prober}             raise b where more allowance buys completions   PROBE, PROBE_KEPT/FAILED
+ *   {@link AllowanceTracker}   down at once, up in confirmed steps             SLOWER, FASTER
+ *   {@link Bounds}             clamp to [floor, ceiling], never zero
  * </pre>
- * Asymmetric because the two errors are not alike: an allowance too high lets in pages that
- * cannot be taken back and may need minutes to drain at the new speed; an allowance too low
- * for a second costs a little throughput (measured here: a strict cap of 0.5–1 MiB still lets
- * an 8 MiB/s device run at full speed). A speed spike (a USB stick's cache absorbing at full
- * speed, then slowing) must last {@code riseHold} before it buys allowance. The dead band
- * keeps the knob from being rewritten every tick: in steady state it is not written at all.
- * A rise may go further than ×maxRiseFactor, up to the bytes the device completed in its
- * current or last busy stretch: what it has just drained it has proven it can drain (see
- * {@link #trackProven}).
- * While a slowing device still holds more than its allowance its writers are blocked whatever
- * the exact value, so successive drops are then written at most every {@code dropBatch}
- * (500 ms): the estimate falls over a few τ, and one write per tick would only churn the knob.
- *
- * <h2>Contention: relax toward the kernel</h2>
- * The machine is uncontended while global dirty + writeback stays below
- * {@code relaxBelowFreerun} × freerun, freerun = (DirtyThresh + BackgroundThresh) / 2, for
- * {@code relaxHold}. Then, for a policy that is <em>not</em> strict, the allowance rises to the
- * ceiling: without strict_limit the kernel ignores a bdi's max below freerun anyway, so there it
- * is the kernel's own proportional share that rules, and we stop rewriting a knob that has no
- * effect. A <em>strict</em> policy keeps its drain-time law: for a slow device the drain time
- * is a promise to the user (sync, umount, eject, data at risk) that holds with or without
- * contention, and the pages it would let in while relaxed could not be taken back when
- * contention arrives. Contention returning ends relaxation at once (reason CONTENDED).
- *
- * <h2>Probing: do not lock low</h2>
- * If the allowance itself limited throughput with the device latency L (Little: r = A / L),
- * the law would give A' = r·T = A·T/L, which opens up by itself whenever T > L. A
- * completion-following controller can still lock low when something else paces completions to
- * what the allowance admits. So when the allowance binds (held ≥ {@code probeFull} × A) while
- * the device's queue is starved (dirty ≤ {@code probeStarvedDirty} × held: everything admitted
- * is already being written), for {@code probeInterval}, the allowance is raised by
- * {@code probeFactor} and held for {@code probeHold}. If completions rose by
- * {@code probeGain}, the allowance was the limit: the boost b is multiplied by probeFactor
- * (up to {@code maxBoost}); in that regime r grows with A, so held / r does not grow: the probe
- * buys speed, not drain time. If not, the allowance goes back to the law with b as it was and the next probe waits twice as long (up to
- * {@code probeIntervalMax}).
+ * Precedence: stalled, then no estimate yet (initial), then relaxed, then a probe in progress,
+ * then the law tracked (and, if that holds still, perhaps a new probe).
  *
  * <h2>Bound</h2>
  * In steady state held ≤ A ≤ target / (1 − downBand), so drain time ≤ T / (1 − downBand) =
  * 1.11 T with the defaults; during a probe, × probeFactor for probeHold. After a slowdown by
- * k×, the pages already in need (k − 1)·T more to drain: no law can take them back, which is
- * why the initial allowance and the fast drop matter.
+ * k×, the pages already in need (k − 1)·T more to drain ((k − 1)·B while backlogged): no law can
+ * take them back, which is why the initial allowance, the backlog target and the fast drop
+ * matter. What these bought on real devices is in bench/results/2026-11-25-full/NOTES.md
+ * ("Facts the controller's comments cite").
  *
  * <h2>Never zero</h2>
  * Every value is clamped to [max(floor, {@link Policy#ABSOLUTE_MIN_FLOOR_BYTES}), ceiling].
  */
 public final class DrainTimeController {
-    private static final long NONE = Long.MIN_VALUE;
+    /** Where the builder's policy-level defaults come from: one place, {@link Policy.Builder}. */
+    private static final Policy DEFAULTS = Policy.builder("default").build();
 
     private final long drainTargetNs;
     private final double drainTargetSec;
     private final double backlogTargetSec;
-    private final double backlogFull;
-    private final double backlogEmpty;
-    private final long backlogHoldNs;
-    private final long backlogLeaveNs;
-    private final long floorBytes;
-    private final long ceilingBytes;
     private final long initialBytes;
     private final boolean strict;
-    private final double downBand;
-    private final double upBand;
-    private final long riseHoldNs;
-    private final long dropBatchNs;
-    private final double maxRiseFactor;
-    private final long stallNs;
-    private final double relaxBelowFreerun;
-    private final long relaxHoldNs;
-    private final double probeFull;
-    private final double probeStarvedDirty;
-    private final double probeFactor;
-    private final double probeGain;
-    private final long probeHoldNs;
-    private final long probeIntervalNs;
-    private final long probeIntervalMaxNs;
-    private final double maxBoost;
+    /** A rise within this long after leaving the backlog is "writers stopped", not "faster". */
+    private final long drainedWindowNs;
+    private final Bounds bounds;
     private final RateEstimator estimator;
+    private final BusyStretch stretch = new BusyStretch();
+    private final StallGuard stall;
+    private final ContentionGate contention;
+    private final BacklogDetector backlog;
+    private final AllowanceTracker tracker;
+    private final Prober prober;
     private final Decision decision = new Decision();
 
     private long allowanceBytes;
-    private boolean backlogged;
-    private long fullSinceNs = NONE;
-    private long emptySinceNs = NONE;
-    private long backlogExitNs = NONE;
-    private long busyStartWritten = -1;
-    private long lastWritten = -1;
-    private long provenBytes;
-    private long riseSinceNs = NONE;
-    private long lastDropNs = NONE;
-    private long uncontendedSinceNs = NONE;
-    private boolean wasRelaxed;
-    private long capBoundSinceNs = NONE;
-    private boolean probing;
-    private long probeStartNs;
-    private double probeBaseRate;
-    private long probeWaitNs;
-    private double boost = 1.0;
-    private long changes;
 
     private DrainTimeController(Builder b) {
         drainTargetNs = b.drainTargetNs;
         drainTargetSec = b.drainTargetNs / 1e9;
         backlogTargetSec = (b.backlogTargetNs < 0 ? b.drainTargetNs : Math.min(b.backlogTargetNs, b.drainTargetNs)) / 1e9;
-        backlogFull = b.backlogFull;
-        backlogEmpty = b.backlogEmpty;
-        backlogHoldNs = b.backlogHoldNs;
-        backlogLeaveNs = b.backlogLeaveNs;
-        floorBytes = Math.max(b.floorBytes, Policy.ABSOLUTE_MIN_FLOOR_BYTES);
-        ceilingBytes = b.ceilingBytes;
-        initialBytes = b.initialBytes < 0 ? floorBytes : b.initialBytes;
+        bounds = new Bounds(b.floorBytes, b.ceilingBytes);
+        initialBytes = b.initialBytes < 0 ? bounds.floorBytes : b.initialBytes;
         strict = b.strict;
-        downBand = b.downBand;
-        upBand = b.upBand;
-        riseHoldNs = b.riseHoldNs;
-        dropBatchNs = b.dropBatchNs;
-        maxRiseFactor = b.maxRiseFactor;
-        stallNs = b.stallNs;
-        relaxBelowFreerun = b.relaxBelowFreerun;
-        relaxHoldNs = b.relaxHoldNs;
-        probeFull = b.probeFull;
-        probeStarvedDirty = b.probeStarvedDirty;
-        probeFactor = b.probeFactor;
-        probeGain = b.probeGain;
-        probeHoldNs = b.probeHoldNs;
-        probeIntervalNs = b.probeIntervalNs;
-        probeIntervalMaxNs = b.probeIntervalMaxNs;
-        maxBoost = b.maxBoost;
+        drainedWindowNs = 10 * b.riseHoldNs + b.backlogLeaveNs;
         estimator = RateEstimator.builder().tauNs(b.rateTauNs).build();
+        stall = new StallGuard(b.stallNs);
+        contention = new ContentionGate(b.relaxBelowFreerun, b.relaxHoldNs, b.strict);
+        backlog = new BacklogDetector(b.backlogFull, b.backlogEmpty, b.backlogHoldNs, b.backlogLeaveNs);
+        tracker = new AllowanceTracker(bounds, b.downBand, b.upBand, b.riseHoldNs, b.dropBatchNs, b.maxRiseFactor);
+        prober = new Prober(bounds, b.probeFull, b.probeStarvedDirty, b.probeFactor, b.probeGain, b.probeHoldNs,
+                b.probeIntervalNs, b.probeIntervalMaxNs, b.maxBoost);
         allowanceBytes = initialBytes;
-        probeWaitNs = probeIntervalNs;
     }
 
     public static Builder builder() {
@@ -214,11 +127,6 @@ public final class DrainTimeController {
         return allowanceBytes;
     }
 
-    /** How many times the allowance changed (knob writes asked for). */
-    public long changes() {
-        return changes;
-    }
-
     /** The rate estimator, for status output (read only). */
     public double rateBytesPerSec() {
         return estimator.rateBytesPerSec();
@@ -232,9 +140,9 @@ public final class DrainTimeController {
         return drainTargetNs;
     }
 
-    /** Whether its writers are being throttled on it (see the class doc): it holds r · B. */
+    /** Whether its writers are being throttled on it ({@link BacklogDetector}): it holds r · B. */
     public boolean backlogged() {
-        return backlogged;
+        return backlog.backlogged();
     }
 
     /** {@link #update(BdiSample, long)} with the global dirty count unknown (counts as contended). */
@@ -259,91 +167,64 @@ public final class DrainTimeController {
         long written = s.writtenBytes >= 0 ? s.writtenBytes : s.blockWrittenBytes;
         if (written >= 0) {
             estimator.update(nowNs, written, held);
-            trackProven(written, held);
+            stretch.update(written, held);
         }
         double rate = estimator.rateBytesPerSec();
-        boolean relaxed = trackContention(nowNs, s, globalHeldBytes);
-        trackBacklog(nowNs, held, allowanceBytes);
-        double lawSec = lawSeconds();
+        boolean relaxed = contention.update(nowNs, globalHeldBytes, s.globalThreshBytes, s.backgroundThreshBytes);
+        boolean backlogged = backlog.update(nowNs, held, allowanceBytes);
 
         long old = allowanceBytes;
         long next = old;
         long target;
         Decision.Reason reason = Decision.Reason.HOLD;
 
-        if (written >= 0 && estimator.stalledNs() >= stallNs) {
-            target = floorBytes;
-            provenBytes = 0;
-            probing = false;
-            boost = 1.0;
-            riseSinceNs = NONE;
-            capBoundSinceNs = NONE;
-            if (old != floorBytes) {
-                next = floorBytes;
+        if (stall.stalled(written >= 0, estimator.stalledNs())) {
+            target = bounds.floorBytes;
+            stretch.forget();
+            prober.reset();
+            tracker.cancelRise();
+            if (old != target) {
+                next = target;
                 reason = Decision.Reason.STALLED;
             }
         } else if (!estimator.hasEstimate()) {
             target = initialBytes;
             next = track(nowNs, old, target, held);
-            if (next != old) {
-                reason = Decision.Reason.INITIAL;
-            }
+            reason = next != old ? Decision.Reason.INITIAL : reason;
         } else if (relaxed) {
-            probing = false;
-            capBoundSinceNs = NONE;
-            target = ceilingBytes;
+            prober.cancel();
+            target = bounds.ceilingBytes;
             next = track(nowNs, old, target, held);
             reason = next != old ? Decision.Reason.RELAXED : reason;
-        } else if (probing) {
-            target = clamp(rate * lawSec);
-            next = old;
-            if (nowNs - probeStartNs >= probeHoldNs) {
-                probing = false;
-                if (rate >= probeBaseRate * (1 + probeGain)) {
-                    boost = Math.min(maxBoost, boost * probeFactor);
-                    probeWaitNs = probeIntervalNs;
-                    target = clamp(rate * lawSeconds());
+        } else if (prober.probing()) {
+            target = law(rate, backlogged);
+            if (prober.judgeable(nowNs)) {
+                tracker.cancelRise();
+                if (prober.judge(rate)) {
+                    target = law(rate, backlogged); // with the grown boost
                     next = Math.max(old, target);
                     reason = Decision.Reason.PROBE_KEPT;
                 } else {
-                    // b stays: the probe's own raise is undone by going back to the law. Stepping
-                    // b down as well made a limit cycle where B · b sits just above the device's
-                    // latency: the step put it below, the allowance then bound throughput, the
-                    // rate fell and the allowance followed it down (plant test, 5.9 of 8 MiB/s).
-                    probeWaitNs = Math.min(probeIntervalMaxNs, probeWaitNs * 2);
-                    target = clamp(rate * lawSeconds());
-                    next = target;
+                    next = target; // the probe's own raise undone; b stays (see Prober)
                     reason = next != old ? Decision.Reason.PROBE_FAILED : reason;
                 }
-                riseSinceNs = NONE;
             }
         } else {
-            target = clamp(rate * lawSec);
-            Decision.Reason down = wasRelaxed ? Decision.Reason.CONTENDED
-                    : backlogged && backlogTargetSec < drainTargetSec ? Decision.Reason.BACKLOG : Decision.Reason.SLOWER;
+            target = law(rate, backlogged);
             next = track(nowNs, old, target, held);
             if (next < old) {
-                reason = down;
+                reason = contention.contentionReturned() ? Decision.Reason.CONTENDED
+                        : backlogged && backlogTargetSec < drainTargetSec ? Decision.Reason.BACKLOG
+                        : Decision.Reason.SLOWER;
             } else if (next > old) {
-                reason = backlogExitNs != NONE && nowNs - backlogExitNs < 10 * riseHoldNs + backlogLeaveNs
-                        ? Decision.Reason.DRAINED : Decision.Reason.FASTER;
-            }
-            if (next == old && shouldProbe(nowNs, s, held, old)) {
-                next = clamp(old * probeFactor);
-                if (next != old) {
-                    probing = true;
-                    probeStartNs = nowNs;
-                    probeBaseRate = rate;
-                    reason = Decision.Reason.PROBE;
-                }
+                reason = backlog.leftWithin(nowNs, drainedWindowNs) ? Decision.Reason.DRAINED : Decision.Reason.FASTER;
+            } else if (prober.due(nowNs, old, held, s.dirtyBytes)) {
+                next = prober.start(nowNs, old, rate);
+                reason = next != old ? Decision.Reason.PROBE : reason;
             }
         }
-        wasRelaxed = relaxed;
-
         allowanceBytes = next;
-        if (next != old) {
-            changes++;
-        }
+
         Decision d = decision;
         d.changed = next != old;
         d.oldBytes = old;
@@ -354,162 +235,40 @@ public final class DrainTimeController {
         d.heldBytes = held;
         d.targetBytes = target;
         d.drainSeconds = DrainTime.seconds(held, rate);
-        d.boost = boost;
+        d.boost = prober.boost();
         d.relaxed = relaxed;
         d.backlogged = backlogged;
         return d;
     }
 
-    /** Down at once past the dead band; up only after the target stayed high for riseHold. */
+    /** The law: r · T · b, or r · B · b while backlogged (B ≤ T), within bounds. */
+    private long law(double rate, boolean backlogged) {
+        return bounds.clamp(rate * ((backlogged ? backlogTargetSec : drainTargetSec) * prober.boost()));
+    }
+
     private long track(long nowNs, long old, long target, long held) {
-        if (target < old) {
-            riseSinceNs = NONE;
-            if (target > old * (1 - downBand)) {
-                return old;
-            }
-            if (held >= old && lastDropNs != NONE && nowNs - lastDropNs < dropBatchNs) {
-                return old; // writers already blocked: a lower value changes nothing yet
-            }
-            lastDropNs = nowNs;
-            return target;
-        }
-        if (target > old * (1 + upBand)) {
-            if (riseSinceNs == NONE) {
-                riseSinceNs = nowNs;
-            }
-            if (nowNs - riseSinceNs >= riseHoldNs) {
-                riseSinceNs = nowNs;
-                return Math.min(target, Math.max(clamp(old * maxRiseFactor), provenBytes));
-            }
-            return old;
-        }
-        riseSinceNs = NONE;
-        return old;
-    }
-
-    /** Whether the allowance has looked binding with a starved queue for the probe interval. */
-    private boolean shouldProbe(long nowNs, BdiSample s, long held, long allowance) {
-        boolean binding = allowance < ceilingBytes
-                && held >= probeFull * allowance
-                && s.dirtyBytes >= 0
-                && s.dirtyBytes <= probeStarvedDirty * held;
-        if (!binding) {
-            capBoundSinceNs = NONE;
-            return false;
-        }
-        if (capBoundSinceNs == NONE) {
-            capBoundSinceNs = nowNs;
-            return false;
-        }
-        if (nowNs - capBoundSinceNs >= probeWaitNs) {
-            capBoundSinceNs = NONE;
-            return true;
-        }
-        return false;
+        return tracker.track(nowNs, old, target, held, stretch.provenBytes());
     }
 
     /**
-     * Bytes the device completed in its current busy stretch (or its last one, while idle): from
-     * the sample where it first held data or completed some until one where it held none and
-     * completed none. What a device has just
-     * drained without stalling, it has proven it can drain, so a confirmed rise may go straight
-     * up to that much instead of ×maxRiseFactor per riseHold: a device that rests after a burst
-     * reports no new completions, and steps it cannot confirm would only delay the opening that
-     * the next burst needs (bench burst: 4 → 16 → 64 MiB still strict when the second burst came
-     * 3 s after the first, which the device had drained at 200 MiB/s).
-     */
-    private void trackProven(long written, long held) {
-        if (lastWritten >= 0 && written < lastWritten) { // counter reset: start over
-            busyStartWritten = -1;
-        }
-        boolean completed = lastWritten >= 0 && written > lastWritten;
-        if (busyStartWritten < 0) {
-            if (held > 0 || completed) {
-                busyStartWritten = lastWritten >= 0 ? lastWritten : written;
-                provenBytes = Math.max(0, written - busyStartWritten);
-            }
-        } else {
-            provenBytes = Math.max(0, written - busyStartWritten);
-            if (held == 0 && !completed) { // idle: a throttled writer's device is often empty at the sample
-                busyStartWritten = -1;
-            }
-        }
-        lastWritten = written;
-    }
-
-    /** Seconds of the completion rate the law holds: T · b, or B · b while backlogged (B ≤ T). */
-    private double lawSeconds() {
-        return (backlogged ? backlogTargetSec : drainTargetSec) * boost;
-    }
-
-    /**
-     * Backlogged: held ≥ backlogFull · A for backlogHold (its writers are throttled on it). Not
-     * any more: held ≤ backlogEmpty · A for backlogLeave (they stopped, and it drained). In
-     * between, the state stays: a throttled writer's device swings between the two.
-     */
-    private void trackBacklog(long nowNs, long held, long allowance) {
-        if (held >= backlogFull * allowance) {
-            emptySinceNs = NONE;
-            if (fullSinceNs == NONE) {
-                fullSinceNs = nowNs;
-            }
-            if (nowNs - fullSinceNs >= backlogHoldNs) {
-                backlogged = true;
-            }
-        } else if (held <= backlogEmpty * allowance) {
-            if (emptySinceNs == NONE) {
-                emptySinceNs = nowNs;
-            }
-            if (nowNs - emptySinceNs >= backlogLeaveNs) {
-                if (backlogged) {
-                    backlogExitNs = nowNs;
-                }
-                backlogged = false;
-                fullSinceNs = NONE;
-            }
-        } else {
-            emptySinceNs = NONE;
-        }
-    }
-
-    /** Whether the machine has been uncontended long enough to relax (non-strict only). */
-    private boolean trackContention(long nowNs, BdiSample s, long globalHeldBytes) {
-        boolean known = globalHeldBytes >= 0 && s.globalThreshBytes > 0 && s.backgroundThreshBytes >= 0;
-        double freerun = (s.globalThreshBytes + s.backgroundThreshBytes) / 2.0;
-        if (!known || globalHeldBytes >= relaxBelowFreerun * freerun) {
-            uncontendedSinceNs = NONE;
-            return false;
-        }
-        if (uncontendedSinceNs == NONE) {
-            uncontendedSinceNs = nowNs;
-        }
-        return !strict && nowNs - uncontendedSinceNs >= relaxHoldNs;
-    }
-
-    private long clamp(double bytes) {
-        if (!(bytes >= floorBytes)) { // NaN too
-            return floorBytes;
-        }
-        return bytes >= ceilingBytes ? ceilingBytes : (long) bytes;
-    }
-
-    /**
-     * Configuration. Defaults: drain 2 s, backlog target = drain target, backlogged after ≥ half
+     * Configuration. Drain target, floor, ceiling and strict mode default to {@link Policy}'s own
+     * defaults (one place; a policy loaded from a file sets them all through
+     * {@link #builder(Policy)}). Defaults: drain 2 s, not strict, backlog target = drain target, backlogged after ≥ half
      * the allowance for 1 s, not after ≤ a tenth for 2 s, floor 1 MiB, ceiling 256 MiB, rate τ 500 ms, down band
      * 10 %, up band 20 % held 1 s, ×4 per rise, stall after 2 s, relax below half of freerun for
      * 5 s, probes ×1.25 held 3 s, first after 10 s binding, backing off to 160 s, boost up to 16.
      */
     public static final class Builder {
-        private long drainTargetNs = 2_000_000_000L;
+        private long drainTargetNs = DEFAULTS.drainTargetNs();
         private long backlogTargetNs = -1;
         private double backlogFull = 0.5;
         private double backlogEmpty = 0.1;
         private long backlogHoldNs = 1_000_000_000L;
         private long backlogLeaveNs = 2_000_000_000L;
-        private long floorBytes = Policy.ABSOLUTE_MIN_FLOOR_BYTES;
-        private long ceilingBytes = 256L << 20;
+        private long floorBytes = DEFAULTS.floorBytes();
+        private long ceilingBytes = DEFAULTS.ceilingBytes();
         private long initialBytes = -1;
-        private boolean strict = true;
+        private boolean strict = DEFAULTS.strict();
         private long rateTauNs = 500_000_000L;
         private double downBand = 0.10;
         private double upBand = 0.20;

@@ -150,7 +150,8 @@ public final class InflightController {
 
     /** Defaults: 20 ms target, 32 MiB largest request (NBD's usual maximum), 64 MiB and 1024 requests max. */
     public static final class Builder {
-        private long latencyTargetNs = 20_000_000L;
+        /** Policy inflight_latency's default: one place, {@link Policy.Builder}. */
+        private long latencyTargetNs = Policy.builder("default").build().inflightLatencyNs();
         private long maxRequestBytes = 32L << 20;
         private long maxInflightBytes = 64L << 20;
         private int maxRequests = 1024;
