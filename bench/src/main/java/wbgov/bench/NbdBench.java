@@ -3,10 +3,6 @@ package wbgov.bench;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +17,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import wbgov.linux.Executables;
+import wbgov.nbd.control.ControlClient;
+import wbgov.nbd.units.Units;
 
 /**
  * {@code ./wbgov bench nbd [--quick] [--out DIR] [--size SIZE] [--rounds N]}: our server against {@code nbdkit
@@ -69,17 +68,17 @@ public final class NbdBench {
     private final boolean quick;
     private final int rounds;
     private final Path out;
-    private final String size;
+    private final long sizeBytes;
     private final Path work;
     private final Path home;
     private final List<Server> servers = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
 
-    private NbdBench(boolean quick, int rounds, Path out, String size) throws IOException {
+    private NbdBench(boolean quick, int rounds, Path out, long sizeBytes) throws IOException {
         this.quick = quick;
         this.rounds = rounds;
         this.out = out;
-        this.size = size;
+        this.sizeBytes = sizeBytes;
         this.home = Path.of(System.getProperty("wbgov.home", ".")).toAbsolutePath();
         this.work = Files.createTempDirectory("wbgov-bench-nbd");
     }
@@ -87,19 +86,19 @@ public final class NbdBench {
     public static int run(String[] args) throws Exception {
         boolean quick = false;
         Path out = null;
-        String size = "1G";
+        long sizeBytes = 1L << 30;
         int rounds = -1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick": quick = true; break;
                 case "--out": out = Path.of(args[++i]); break;
-                case "--size": size = args[++i]; break;
+                case "--size": sizeBytes = Units.parseBytes("--size", args[++i]); break;
                 case "--rounds": rounds = Integer.parseInt(args[++i]); break;
                 case "-h": case "--help":
                     System.out.println("usage: wbgov bench nbd [--quick] [--out DIR] [--size SIZE] [--rounds N]\n"
                             + "  --quick      3 s per job instead of 10 s\n"
                             + "  --out DIR    where nbd.md and fio's JSON go (default bench/results/DATE-HOST/)\n"
-                            + "  --size SIZE  export size, K/M/G (default 1G)\n"
+                            + "  --size SIZE  export size: bytes, or K/M/G/T (powers of 1024; default 1G)\n"
                             + "  --rounds N   runs of each job per server, alternating order, best kept (default 2; 1 with --quick)");
                     return 0;
                 default:
@@ -108,7 +107,7 @@ public final class NbdBench {
             }
         }
         for (String tool : new String[] {"fio", "nbdkit", "nbd-server"}) {
-            if (which(tool) == null) {
+            if (Executables.which(tool) == null) {
                 System.err.println("wbgov bench nbd: " + tool + " is not installed (apt-get install " + tool + ")");
                 return 1;
             }
@@ -124,7 +123,7 @@ public final class NbdBench {
             System.err.println("wbgov bench nbd: --rounds must be at least 1");
             return 2;
         }
-        NbdBench b = new NbdBench(quick, rounds, out, size);
+        NbdBench b = new NbdBench(quick, rounds, out, sizeBytes);
         // Ctrl-C runs shutdown hooks, not finally blocks: stop the servers there too.
         Thread hook = new Thread(b::stopAll, "bench-nbd-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -149,7 +148,7 @@ public final class NbdBench {
         servers.add(startNbdkit());
         servers.add(startNbdServer());
         for (Server s : servers) {
-            System.err.println("bench nbd: first touch of " + s.name + " (" + size + " sequential write) …");
+            System.err.println("bench nbd: first touch of " + s.name + " (" + Units.formatBytes(sizeBytes) + " sequential write) …");
             runFio(s, "prefill", "write", "1M", 8, false, false);
         }
         Map<String, Map<String, Result>> results = new LinkedHashMap<>();
@@ -207,7 +206,7 @@ public final class NbdBench {
         Path ctl = work.resolve("ours.ctl");
         Path log = out.resolve("fio-nbd").resolve("ours-server.log");
         Process p = new ProcessBuilder(home.resolve("wbgov").toString(), "serve", "--unix", sock.toString(),
-                "--control", ctl.toString(), "memory:" + size)
+                "--control", ctl.toString(), "memory:" + sizeBytes)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         waitFor(() -> Files.readString(log).contains("memory locked") || Files.readString(log).contains("memory stays"),
                 p, "our server (log " + log + ")");
@@ -221,7 +220,8 @@ public final class NbdBench {
 
     private Server startNbdkit() throws Exception {
         Path sock = work.resolve("nbdkit.sock");
-        Process p = new ProcessBuilder(which("nbdkit").toString(), "-f", "-U", sock.toString(), "memory", size)
+        Process p = new ProcessBuilder(Executables.which("nbdkit").toString(), "-f", "-U", sock.toString(), "memory",
+                Long.toString(sizeBytes))
                 .redirectErrorStream(true).redirectOutput(out.resolve("fio-nbd").resolve("nbdkit.log").toFile()).start();
         waitFor(() -> Files.exists(sock), p, "nbdkit");
         return new Server("nbdkit memory", "nbd+unix:///?socket=" + sock, p.pid(), p, null);
@@ -231,14 +231,14 @@ public final class NbdBench {
         Path sock = work.resolve("nbd-server.sock");
         Path img = Files.createTempFile(Path.of("/dev/shm"), "wbgov-bench-nbd", ".img");
         try (var raf = new java.io.RandomAccessFile(img.toFile(), "rw")) {
-            raf.setLength(parseSize(size));
+            raf.setLength(sizeBytes);
         }
         Path conf = work.resolve("nbd-server.conf");
         Path pidFile = work.resolve("nbd-server.pid");
         // nbd-server also listens on TCP (port 0 makes it exit): a free loopback port, never 10809.
         Files.writeString(conf, "[generic]\n    unixsock = " + sock + "\n    listenaddr = 127.0.0.1\n    port = "
                 + freePort() + "\n[bench]\n    exportname = " + img + "\n    flush = true\n    fua = true\n    trim = true\n");
-        Process d = new ProcessBuilder(which("nbd-server").toString(), "-C", conf.toString(), "-p", pidFile.toString())
+        Process d = new ProcessBuilder(Executables.which("nbd-server").toString(), "-C", conf.toString(), "-p", pidFile.toString())
                 .redirectErrorStream(true).redirectOutput(out.resolve("fio-nbd").resolve("nbd-server.log").toFile()).start();
         if (!d.waitFor(30, TimeUnit.SECONDS) || d.exitValue() != 0) {
             d.destroyForcibly();
@@ -322,7 +322,7 @@ public final class NbdBench {
     }
 
     private static void readAlloc(Server s, long[] into) throws IOException {
-        String stats = ctl(s.control, "get stats");
+        String stats = ControlClient.send(s.control, "get stats");
         into[0] = field(stats, "serving_alloc_bytes");
         into[1] = field(stats, "requests");
     }
@@ -338,8 +338,8 @@ public final class NbdBench {
     private Result runFio(Server s, String id, String rw, String bs, int depth, boolean read, boolean timed)
             throws Exception {
         Path json = out.resolve("fio-nbd").resolve(id + "-" + s.name.replace(' ', '-') + ".json");
-        List<String> cmd = new ArrayList<>(List.of(which("fio").toString(), "--name=" + id, "--ioengine=nbd",
-                "--uri=" + s.uri, "--rw=" + rw, "--bs=" + bs, "--iodepth=" + depth, "--size=" + size,
+        List<String> cmd = new ArrayList<>(List.of(Executables.which("fio").toString(), "--name=" + id, "--ioengine=nbd",
+                "--uri=" + s.uri, "--rw=" + rw, "--bs=" + bs, "--iodepth=" + depth, "--size=" + sizeBytes,
                 "--output-format=json", "--output=" + json));
         if (timed) {
             cmd.addAll(List.of("--time_based", "--runtime=" + runtimeSeconds(), "--ramp_time=" + rampSeconds()));
@@ -381,7 +381,7 @@ public final class NbdBench {
         sb.append(String.format("%s on %s (%d CPUs, kernel %s), %s; fio %s nbd engine over Unix sockets; exports of %s "
                 + "in memory, each filled once first; %d s per job after %d s ramp%s; %d round(s) per job and server in "
                 + "alternating order, the best kept (allocation: the worst).%n%n",
-                when, hostName(), Runtime.getRuntime().availableProcessors(), uname(), java(), fioVersion(), size,
+                when, hostName(), Runtime.getRuntime().availableProcessors(), uname(), java(), fioVersion(), Units.formatBytes(sizeBytes),
                 runtimeSeconds(), rampSeconds(), quick ? " (--quick)" : "", rounds));
         sb.append("| job | wbgov IOPS | wbgov MB/s | nbdkit IOPS | nbdkit MB/s | nbd-server IOPS | nbd-server MB/s "
                 + "| wbgov / nbdkit | wbgov / nbd-server | wbgov alloc B/request |\n");
@@ -416,7 +416,7 @@ public final class NbdBench {
                 + "(smaps Locked, the export's written pages included) %d MiB, VmRSS %d MiB. Allocation per request: "
                 + "heap bytes allocated by the serving threads (\"nbd-…\", from the control socket's "
                 + "serving_alloc_bytes) between two readings during each job, divided by the requests served between "
-                + "them.%n%n", size, vmLckKb >> 10, (vmLckKb - exportKb) >> 10, exportKb >> 10, pinnedKb >> 10,
+                + "them.%n%n", Units.formatBytes(sizeBytes), vmLckKb >> 10, (vmLckKb - exportKb) >> 10, exportKb >> 10, pinnedKb >> 10,
                 rssKb >> 10));
         sb.append(String.format(Locale.ROOT, "Machine load: loadavg before %s, after %s; CPUs %.0f %% busy with other "
                 + "work in the 2 s before the bench started; %.0f %% busy during the bench (its own fio and servers "
@@ -444,21 +444,6 @@ public final class NbdBench {
                 throw new IOException(what + " not ready after 60 s");
             }
             Thread.sleep(50);
-        }
-    }
-
-    static String ctl(Path control, String command) throws IOException {
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            c.connect(UnixDomainSocketAddress.of(control));
-            ByteBuffer o = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8));
-            while (o.hasRemaining()) {
-                c.write(o);
-            }
-            ByteBuffer in = ByteBuffer.allocate(64 * 1024);
-            while (c.read(in) >= 0 && in.hasRemaining()) {
-                // until the server closes
-            }
-            return new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
         }
     }
 
@@ -496,22 +481,6 @@ public final class NbdBench {
         }
     }
 
-    static long parseSize(String s) {
-        char u = Character.toUpperCase(s.charAt(s.length() - 1));
-        int shift = u == 'K' ? 10 : u == 'M' ? 20 : u == 'G' ? 30 : u == 'T' ? 40 : 0;
-        return Long.parseLong(shift == 0 ? s : s.substring(0, s.length() - 1)) << shift;
-    }
-
-    static Path which(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin";
-        for (String dir : path.split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return Path.of(dir, tool);
-            }
-        }
-        return null;
-    }
-
     private static String hostName() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
@@ -534,7 +503,7 @@ public final class NbdBench {
 
     private static String fioVersion() {
         try {
-            Process p = new ProcessBuilder(which("fio").toString(), "--version").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(Executables.which("fio").toString(), "--version").redirectErrorStream(true).start();
             String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             p.waitFor();
             return v.replaceFirst("^fio-", "");

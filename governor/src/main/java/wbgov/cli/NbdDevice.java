@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import wbgov.linux.Executables;
 
 /**
  * One kernel NBD device ({@code /dev/nbdX}) as {@code attach} and {@code detach} see it: its
@@ -56,7 +57,7 @@ final class NbdDevice {
     void requireKernelClient() throws IOException {
         if (!Files.isDirectory(Path.of("/sys/module/nbd"))) {
             String why = "";
-            Path modprobe = which("modprobe");
+            Path modprobe = Executables.which("modprobe");
             if (modprobe != null) {
                 Exec r = Exec.run(30, List.of(modprobe.toString(), "nbd"));
                 why = r.exit == 0 ? "" : " and 'modprobe nbd' failed: " + r.output.trim();
@@ -120,7 +121,7 @@ final class NbdDevice {
     }
 
     static Path requireNbdClient() throws IOException {
-        Path p = which("nbd-client");
+        Path p = Executables.which("nbd-client");
         if (p == null) {
             throw new IOException("nbd-client is not installed (Debian package nbd-client): attach uses it to "
                     + "connect the kernel client");
@@ -131,16 +132,6 @@ final class NbdDevice {
     /** {@code nbd-client -d}: the kernel sends NBD_CMD_DISC after what is in flight. */
     Exec disconnect() throws IOException {
         return Exec.run(60, List.of(requireNbdClient().toString(), "-d", dev.toString()));
-    }
-
-    static Path which(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin:/usr/bin:/bin";
-        for (String d : path.split(":")) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
-                return Path.of(d, tool);
-            }
-        }
-        return null;
     }
 
     private static String uname() {

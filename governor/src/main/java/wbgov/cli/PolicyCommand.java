@@ -17,10 +17,10 @@ import wbgov.governor.policy.PolicyException;
 import wbgov.governor.policy.PolicyMatch;
 import wbgov.governor.policy.PolicyPath;
 import wbgov.governor.policy.PolicySet;
-import wbgov.governor.policy.Units;
 import wbgov.governor.sample.BdiSample;
 import wbgov.governor.sample.BdiSampler;
 import wbgov.governor.sample.DebugFs;
+import wbgov.nbd.units.Units;
 
 /** {@code wbgov policy check|explain}. */
 @Command(name = "policy", mixinStandardHelpOptions = true, description = "Check policy files, or explain which policy governs a device.",

@@ -16,8 +16,7 @@ import wbgov.nbd.MemoryLock;
 import wbgov.nbd.NbdServer;
 import wbgov.nbd.backend.Backend;
 import wbgov.nbd.backend.BackendSpec;
-import wbgov.nbd.backend.Durations;
-import wbgov.nbd.backend.Sizes;
+import wbgov.nbd.units.Units;
 
 /**
  * {@code wbgov serve}: the bundled NBD server, in the foreground. Takes the flags NBD admins
@@ -108,7 +107,7 @@ public final class ServeCommand implements Callable<Integer> {
         static ServerSetup fromOptions(ServerOptions o, String backendText) throws Exception {
             String tcp = o.tcpAddress();
             BackendSpec spec = BackendSpec.parse(backendText);
-            long maxReq = Sizes.parse(o.maxRequest);
+            long maxReq = Units.parseBytes("--max-request", o.maxRequest);
             if (maxReq > Integer.MAX_VALUE) {
                 throw new IllegalArgumentException("--max-request " + o.maxRequest + ": at most 32M");
             }
@@ -117,8 +116,9 @@ public final class ServeCommand implements Callable<Integer> {
             try {
                 b = Export.builder(be).name(o.name).description(o.description).readOnly(o.readOnly)
                         .maxRequestBytes((int) maxReq).inflightRequests(o.inflight)
-                        .inflightBytes(Sizes.parse(o.inflightBytes)).rateBytesPerSec(Sizes.parse(o.rate))
-                        .latencyNs(Durations.parseNanos(o.latency));
+                        .inflightBytes(Units.parseBytes("--inflight-bytes", o.inflightBytes))
+                        .rateBytesPerSec(Units.parseBytes("--rate", o.rate))
+                        .latencyNs(Units.parseDurationNs("--latency", o.latency));
                 return new ServerSetup(b.build(), tcp, o.unix, o.control, !o.noMlock, !o.noIoFlusher);
             } catch (RuntimeException e) {
                 be.close();

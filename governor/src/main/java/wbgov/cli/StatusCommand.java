@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import wbgov.nbd.control.ControlClient;
 
 /** {@code wbgov status}: asks the running daemon for its per-device table. */
 @Command(name = "status", mixinStandardHelpOptions = true,
@@ -27,7 +28,7 @@ public final class StatusCommand implements Callable<Integer> {
             return Main.NOT_RUNNING;
         }
         try {
-            System.out.print(CtlCommand.send(sock, json ? "status json" : "status"));
+            System.out.print(ControlClient.send(sock, json ? "status json" : "status"));
             return 0;
         } catch (IOException e) {
             System.err.println("wbgov status: wbgov run is not running (" + sock + " does not answer: a stale socket)");

@@ -2,10 +2,6 @@ package wbgov.bench.rig;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import wbgov.nbd.control.ControlClient;
 
 /**
  * {@code wbgov run} as a separate JVM, as an admin runs it: the benchmarks and end-to-end tests
@@ -196,18 +193,7 @@ public final class GovernorProcess implements AutoCloseable {
 
     /** The daemon's status table (text) or its JSON, through the status socket. */
     public String status(boolean json) throws IOException {
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            c.connect(UnixDomainSocketAddress.of(socket()));
-            ByteBuffer out = ByteBuffer.wrap((json ? "status json\n" : "status\n").getBytes(StandardCharsets.UTF_8));
-            while (out.hasRemaining()) {
-                c.write(out);
-            }
-            ByteBuffer in = ByteBuffer.allocate(1 << 20);
-            while (c.read(in) >= 0 && in.hasRemaining()) {
-                // until the daemon closes
-            }
-            return new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
-        }
+        return ControlClient.send(socket(), json ? "status json" : "status");
     }
 
     /** SIGTERM by PID and wait (the daemon restores its knobs on the way out). Returns the exit status. */

@@ -50,21 +50,6 @@ public final class Sh {
         }
     }
 
-    /** Whether {@code tool} is an executable on the usual system paths. */
-    public static Path which(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin";
-        for (String dir : path.split(":")) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, tool);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
     /** Writes a sysfs/procfs file (no trailing newline needed); the kernel's refusal as IOException. */
     public static void write(Path file, String value) throws IOException {
         try {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import wbgov.linux.Executables;
 import wbgov.nbd.Export;
 import wbgov.nbd.IoFlusher;
 import wbgov.nbd.NbdServer;
@@ -125,7 +126,7 @@ public final class SlowNbdDevice implements AutoCloseable {
         public SlowNbdDevice build() throws IOException {
             requireRoot();
             for (String tool : List.of("nbdfuse", "losetup", "mkfs.ext4", "mount", "umount", "fusermount3")) {
-                if (Sh.which(tool) == null) {
+                if (Executables.which(tool) == null) {
                     throw new IOException("slow NBD device: '" + tool + "' is not installed");
                 }
             }

@@ -16,7 +16,7 @@ import java.util.function.Function;
 import wbgov.bench.rig.BlkThrottle;
 import wbgov.bench.rig.Sh;
 import wbgov.bench.rig.Teardown;
-import wbgov.governor.policy.Units;
+import wbgov.nbd.units.Units;
 
 /**
  * {@code ./wbgov bench [SCENARIO…] [--quick] [--out DIR]}: the write-back scenarios, each run
@@ -71,7 +71,7 @@ public final class WritebackBench {
                     }
                     configs = cs;
                 }
-                case "--budget" -> budget = Units.parseBytes(value(args, ++i, a));
+                case "--budget" -> budget = Units.parseBytes("--budget", value(args, ++i, a));
                 default -> {
                     if (a.startsWith("-")) {
                         throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.function.Function;
 import wbgov.governor.discover.DeviceInfo;
 import wbgov.governor.discover.DeviceKind;
+import wbgov.nbd.units.Units;
 
 /**
  * How wbgov treats one class of devices: which devices it matches and the limits their

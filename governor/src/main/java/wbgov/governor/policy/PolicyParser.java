@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import wbgov.governor.discover.DeviceKind;
+import wbgov.nbd.units.Units;
 
 /**
  * Reads one policy file: a strict subset of TOML an admin reads at sight.
@@ -401,16 +402,16 @@ public final class PolicyParser {
             }
             if (v.integer() != null) {
                 if (v.integer() < 0) {
-                    error(lineOf(q), key(q) + ": expected " + Units.SIZE_FORM + ", got " + v.describe());
+                    error(lineOf(q), key(q) + ": size " + v.describe() + " must be ≥ 0");
                     return -2;
                 }
                 return v.integer();
             }
             if (v.string() != null) {
                 try {
-                    return Units.parseBytes(v.string());
+                    return Units.parseBytes(key(q), v.string());
                 } catch (IllegalArgumentException e) {
-                    error(lineOf(q), key(q) + ": " + e.getMessage());
+                    error(lineOf(q), e.getMessage());
                     return -2;
                 }
             }
@@ -425,13 +426,13 @@ public final class PolicyParser {
             }
             if (v.string() != null) {
                 try {
-                    return Units.parseDurationNs(v.string());
+                    return Units.parseDurationNs(key(q), v.string());
                 } catch (IllegalArgumentException e) {
-                    error(lineOf(q), key(q) + ": " + e.getMessage());
+                    error(lineOf(q), e.getMessage());
                     return -2;
                 }
             }
-            error(lineOf(q), key(q) + ": expected " + Units.DURATION_FORM + " (quoted, with a unit), got "
+            error(lineOf(q), key(q) + ": expected " + Units.DURATION_FORM + ", quoted, got "
                     + v.describe());
             return -2;
         }

@@ -2,6 +2,7 @@ package wbgov.nbd.backend;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import wbgov.nbd.units.Units;
 
 /**
  * The BACKEND argument of {@code wbgov serve}:
@@ -13,7 +14,7 @@ import java.nio.file.Path;
  *   file:PATH[,size=SIZE],direct      O_DIRECT: the server's writes bypass the page cache
  * </pre>
  *
- * SIZE takes K/M/G/T suffixes, powers of 1024.
+ * SIZE as {@link Units#parseBytes}: bytes, or K/M/G/T suffixes, powers of 1024.
  */
 public record BackendSpec(Kind kind, String path, long sizeBytes, boolean direct) {
     public enum Kind { MEMORY, FILE }
@@ -28,7 +29,7 @@ public record BackendSpec(Kind kind, String path, long sizeBytes, boolean direct
         String rest = text.substring(colon + 1);
         switch (scheme) {
             case "memory": {
-                long size = parseSize(rest, text);
+                long size = Units.parseBytes("backend '" + text + "'", rest);
                 if (size <= 0) {
                     throw new IllegalArgumentException("backend '" + text + "': size must be greater than 0");
                 }
@@ -45,7 +46,7 @@ public record BackendSpec(Kind kind, String path, long sizeBytes, boolean direct
                 for (int i = 1; i < parts.length; i++) {
                     String p = parts[i];
                     if (p.startsWith("size=")) {
-                        size = parseSize(p.substring(5), text);
+                        size = Units.parseBytes("backend '" + text + "'", p.substring(5));
                         if (size <= 0) {
                             throw new IllegalArgumentException("backend '" + text + "': size must be greater than 0");
                         }
@@ -61,14 +62,6 @@ public record BackendSpec(Kind kind, String path, long sizeBytes, boolean direct
             default:
                 throw new IllegalArgumentException("backend '" + text + "': unknown kind '" + scheme
                         + "' (expected memory:SIZE or file:PATH)");
-        }
-    }
-
-    private static long parseSize(String s, String whole) {
-        try {
-            return Sizes.parse(s);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("backend '" + whole + "': " + e.getMessage());
         }
     }
 

@@ -16,6 +16,7 @@ import wbgov.linux.Errno;
 import wbgov.linux.LinuxCalls;
 import wbgov.linux.LinuxException;
 import wbgov.nbd.protocol.Wire;
+import wbgov.nbd.units.Units;
 
 /**
  * A file, block device or anonymous memory file (memfd) as an export.
@@ -73,7 +74,7 @@ public final class FileBackend implements Backend {
             raf.setLength(sizeBytes);
         }
         FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileBackend b = new FileBackend("memory " + Sizes.format(sizeBytes) + " (sparse memfd, mapped)", ch, fd,
+        FileBackend b = new FileBackend("memory " + Units.formatBytes(sizeBytes) + " (sparse memfd, mapped)", ch, fd,
                 sizeBytes, false, false, 1);
         int n = (int) ((sizeBytes + SEGMENT_BYTES - 1) >>> SEGMENT_SHIFT);
         b.segments = new MappedByteBuffer[n];
@@ -137,7 +138,7 @@ public final class FileBackend implements Backend {
         }
         int minBlock = direct ? logicalBlockBytes(path) : 1;
         String what = Files.isRegularFile(path) ? "file " : "device ";
-        return new FileBackend(what + path + " " + Sizes.format(size) + (direct ? " (O_DIRECT)" : ""), ch, fd, size,
+        return new FileBackend(what + path + " " + Units.formatBytes(size) + (direct ? " (O_DIRECT)" : ""), ch, fd, size,
                 direct, true, minBlock);
     }
 

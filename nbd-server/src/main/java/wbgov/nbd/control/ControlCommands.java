@@ -2,11 +2,10 @@ package wbgov.nbd.control;
 
 import java.util.List;
 import wbgov.nbd.Export;
-import wbgov.nbd.backend.Durations;
-import wbgov.nbd.backend.Sizes;
 import wbgov.nbd.filter.InflightLimit;
 import wbgov.nbd.stats.LatencyHistogram;
 import wbgov.nbd.stats.ServingAllocation;
+import wbgov.nbd.units.Units;
 
 /**
  * The control language, apart from its socket:
@@ -72,7 +71,7 @@ public final class ControlCommands {
             case "inflight": return Integer.toString(e.inflightLimit().limitRequests());
             case "inflight-bytes": return Long.toString(e.inflightLimit().limitBytes());
             case "rate": return Long.toString(e.emulator().rateBytesPerSec());
-            case "latency": return (e.emulator().latencyNs() / 1000) + "us";
+            case "latency": return Units.formatDurationNs(e.emulator().latencyNs());
             case "stats": return stats(e);
             default: throw new IllegalArgumentException("unknown key '" + key + "' (known: inflight, inflight-bytes, rate, latency, stats)");
         }
@@ -91,13 +90,13 @@ public final class ControlCommands {
                 return;
             }
             case "inflight-bytes":
-                e.inflightLimit().setLimitBytes(Sizes.parse(value));
+                e.inflightLimit().setLimitBytes(Units.parseBytes(key, value));
                 return;
             case "rate":
-                e.emulator().setRate(Sizes.parse(value));
+                e.emulator().setRate(Units.parseBytes(key, value));
                 return;
             case "latency":
-                e.emulator().setLatencyNs(Durations.parseNanos(value));
+                e.emulator().setLatencyNs(Units.parseDurationNs(key, value));
                 return;
             case "stats":
                 throw new IllegalArgumentException("stats is read-only");

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
+import wbgov.linux.Executables;
 import wbgov.linux.LinuxCalls;
 
 /**
@@ -39,29 +40,13 @@ public final class Peers {
 
     /** The tool on PATH, or skip/fail naming the Debian package that has it. */
     public static Path requireTool(String tool, String debianPackage) {
-        Path p = which(tool);
+        Path p = Executables.which(tool);
         require(p != null, tool + " is not installed (Debian package " + debianPackage + "; ./wbgov test installs it)");
         return p;
     }
 
     public static void requireRoot() {
         require(LinuxCalls.geteuid() == 0, "needs root (real kernel knobs, loop devices, mounts)");
-    }
-
-    public static Path which(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            Path p = Path.of(dir, tool);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        for (String dir : new String[] {"/usr/sbin", "/sbin", "/usr/bin", "/bin"}) {
-            Path p = Path.of(dir, tool);
-            if (Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
     }
 
     /** A finished command: exit status and its output (stdout and stderr together). */

@@ -1,11 +1,6 @@
 package wbgov.nbd.testing;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +8,7 @@ import java.util.List;
 import wbgov.nbd.Export;
 import wbgov.nbd.IoFlusher;
 import wbgov.nbd.NbdServer;
+import wbgov.nbd.control.ControlClient;
 import wbgov.nbd.control.ControlServer;
 
 /**
@@ -43,22 +39,7 @@ public final class TestServer implements AutoCloseable {
 
     /** What {@code wbgov ctl PATH WORDS…} sends and prints: one command, the whole answer. */
     public String ctl(String command) throws IOException {
-        return ctl(control, command);
-    }
-
-    public static String ctl(Path control, String command) throws IOException {
-        try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            c.connect(UnixDomainSocketAddress.of(control));
-            ByteBuffer out = ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8));
-            while (out.hasRemaining()) {
-                c.write(out);
-            }
-            ByteBuffer in = ByteBuffer.allocate(64 * 1024);
-            while (c.read(in) >= 0 && in.hasRemaining()) {
-                // until the server closes
-            }
-            return new String(in.array(), 0, in.position(), StandardCharsets.UTF_8);
-        }
+        return ControlClient.send(control, command);
     }
 
     /** fio's nbd engine against this server, started (not waited for); output to a file in dir. */
