@@ -1,7 +1,7 @@
 package wbgov.governor.control;
 
 import java.util.Locale;
-import wbgov.governor.policy.Units;
+import wbgov.nbd.units.Units;
 
 /**
  * What a {@link DrainTimeController} decided on one sample, with every input at the decision

@@ -27,7 +27,7 @@ import wbgov.governor.journal.KnobJournal;
 import wbgov.governor.policy.Policy;
 import wbgov.governor.policy.PolicyMatch;
 import wbgov.governor.policy.PolicySet;
-import wbgov.governor.policy.Units;
+import wbgov.nbd.units.Units;
 import wbgov.governor.sample.BdiSample;
 import wbgov.governor.sample.BdiSampler;
 import wbgov.governor.sample.DebugFs;
