@@ -20,6 +20,7 @@ import wbgov.governor.control.InflightDecision;
 import wbgov.governor.control.KnobLaw;
 import wbgov.governor.discover.ChangeDetector;
 import wbgov.governor.discover.DeviceInfo;
+import wbgov.governor.discover.DeviceKind;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.discover.DeviceTable;
 import wbgov.governor.discover.DeviceWatcher;
@@ -147,18 +148,20 @@ public final class Governor implements AutoCloseable {
 
     /**
      * Lets this governor set an export's in-flight limit by Little's law, with the latency
-     * target of the policy named "nbd" (20 ms when absent).
+     * target of the policy that governs NBD devices: of the policies whose {@code kind} includes
+     * nbd, the one of highest precedence (the set is kept in precedence order), whatever its name.
+     * Without one, {@link InflightController}'s default (the policy default, 20 ms).
      */
     public void govern(Export export) {
-        Policy nbd = null;
+        InflightController.Builder b = InflightController.builder();
         for (Policy p : policies.policies()) {
-            if (p.name().equals("nbd")) {
-                nbd = p;
+            if (p.kinds().contains(DeviceKind.NBD) && p.inflightLatencyNs() > 0) {
+                b.latencyTargetNs(p.inflightLatencyNs());
+                break;
             }
         }
-        long latencyNs = nbd != null && nbd.inflightLatencyNs() > 0 ? nbd.inflightLatencyNs() : 20_000_000L;
         InflightLimit l = export.inflightLimit();
-        InflightController c = InflightController.builder().latencyTargetNs(latencyNs)
+        InflightController c = b
                 .maxRequestBytes(l.minimumBytes()).maxInflightBytes(l.capacityBytes())
                 .maxRequests(Math.max(1, l.limitRequests()))
                 .initial(Math.min(l.capacityBytes(), Math.max(l.minimumBytes(), 4L << 20)), Math.min(64, l.limitRequests()))
