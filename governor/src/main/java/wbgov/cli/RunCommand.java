@@ -13,6 +13,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 import wbgov.governor.actuate.BdiKnobs;
+import wbgov.governor.daemon.DutyCycle;
 import wbgov.governor.daemon.Governor;
 import wbgov.governor.daemon.InstanceLock;
 import wbgov.governor.discover.DeviceScanner;
@@ -63,6 +64,7 @@ public final class RunCommand implements Callable<Integer> {
     ServerOptions serverOptions = new ServerOptions();
 
     private volatile boolean running = true;
+    private volatile DutyCycle cycle;
 
     @Override
     public Integer call() throws Exception {
@@ -124,6 +126,10 @@ public final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             running = false;
             notifier.stopping();
+            DutyCycle c = cycle;
+            if (c != null) {
+                c.stop();
+            }
             LockSupport.unpark(loopThread);
             try {
                 loopDone.await();
@@ -176,44 +182,23 @@ public final class RunCommand implements Callable<Integer> {
         long watchdogNs = notifier.watchdogPeriodNanos();
         gov.start(System.nanoTime());
         gov.doWork(System.nanoTime());
-        int governed = gov.governedCount();
-        long errors = gov.knobErrorCount();
         notifier.ready(summary(gov, dry));
-        long nextPing = System.nanoTime();
-        long failures = 0;
-        long next = System.nanoTime();
-        while (running) {
-            long now = System.nanoTime();
-            boolean healthy;
-            try {
-                gov.doWork(now);
-                healthy = true;
-                if (failures > 0) {
-                    LOG.info("tick works again after {} failed tick(s)", failures);
-                    failures = 0;
-                }
-            } catch (IOException | RuntimeException e) {
-                // One failed read is no reason to stop governing; a tick that keeps failing is
-                // unhealthy: no watchdog ping, and systemd restarts the daemon.
-                healthy = false;
-                if (failures++ % 600 == 0) {
-                    LOG.warn("tick failed ({} in a row): {}", failures, e.toString());
-                }
-            }
-            if (healthy && watchdogNs > 0 && now - nextPing >= 0) {
+        long[] last = {gov.governedCount(), gov.knobErrorCount(), System.nanoTime()}; // governed, errors, next ping
+        DutyCycle cycle = new DutyCycle(gov, intervalNs, (now, healthy) -> {
+            // A tick that failed sends no ping: one that keeps failing gets the daemon restarted.
+            if (healthy && watchdogNs > 0 && now - last[2] >= 0) {
                 notifier.watchdog();
-                nextPing = now + watchdogNs;
+                last[2] = now + watchdogNs;
             }
-            if (notifier.enabled() && (gov.governedCount() != governed || gov.knobErrorCount() != errors)) {
-                governed = gov.governedCount();
-                errors = gov.knobErrorCount();
+            if (notifier.enabled() && (gov.governedCount() != last[0] || gov.knobErrorCount() != last[1])) {
+                last[0] = gov.governedCount();
+                last[1] = gov.knobErrorCount();
                 notifier.status(summary(gov, dry));
             }
-            next += intervalNs;
-            if (next - now < 0) {
-                next = now + intervalNs; // fell behind: do not burst to catch up
-            }
-            LockSupport.parkNanos(next - System.nanoTime());
+        });
+        this.cycle = cycle;
+        if (running) {
+            cycle.run();
         }
     }
 

@@ -3,9 +3,9 @@ package wbgov.bench.writeback;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.locks.LockSupport;
 import wbgov.bench.rig.Teardown;
 import wbgov.governor.actuate.BdiKnobs;
+import wbgov.governor.daemon.DutyCycle;
 import wbgov.governor.daemon.Governor;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.journal.KnobJournal;
@@ -25,15 +25,14 @@ import wbgov.nbd.Export;
  */
 public final class InProcessGovernor implements AutoCloseable {
     private final Governor governor;
+    private final DutyCycle cycle;
     private final Thread thread;
     private final Teardown.Handle teardown;
-    private volatile boolean running = true;
-    private volatile Throwable error;
-    private volatile long loopErrors;
 
     private InProcessGovernor(Governor governor, long intervalNs) {
         this.governor = governor;
-        this.thread = new Thread(() -> loop(intervalNs), "bench-governor");
+        this.cycle = new DutyCycle(governor, intervalNs, (now, healthy) -> { });
+        this.thread = new Thread(cycle::run, "bench-governor");
         thread.setDaemon(true);
         this.teardown = Teardown.register("in-process governor (restores its knobs)", this::stopAndRestore);
     }
@@ -71,37 +70,17 @@ public final class InProcessGovernor implements AutoCloseable {
         return ig;
     }
 
-    private void loop(long intervalNs) {
-        long next = System.nanoTime();
-        while (running) {
-            long now = System.nanoTime();
-            try {
-                governor.doWork(now);
-            } catch (IOException | RuntimeException e) {
-                loopErrors++;
-                if (error == null) {
-                    error = e;
-                }
-            }
-            next += intervalNs;
-            if (next - now < 0) {
-                next = now + intervalNs;
-            }
-            LockSupport.parkNanos(next - System.nanoTime());
-        }
-    }
-
     public Governor governor() {
         return governor;
     }
 
     /** Ticks that threw (a device vanished mid-tick…); the first error is kept. */
     public long loopErrors() {
-        return loopErrors;
+        return cycle.failedTicks();
     }
 
     public Throwable firstError() {
-        return error;
+        return cycle.firstError();
     }
 
     /** Knob writes that failed or were refused, over the run (from the knob writer's counters). */
@@ -116,8 +95,7 @@ public final class InProcessGovernor implements AutoCloseable {
     }
 
     private void stopAndRestore() {
-        running = false;
-        LockSupport.unpark(thread);
+        cycle.stop();
         try {
             thread.join(5000);
         } catch (InterruptedException e) {
