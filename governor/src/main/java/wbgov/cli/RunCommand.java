@@ -106,7 +106,7 @@ public final class RunCommand implements Callable<Integer> {
             }
         }
         long intervalNs = intervalMs * 1_000_000L;
-        Governor gov = new Governor(new Governor.Config(state, intervalNs,
+        Governor gov = new Governor(new Governor.Config(
                 60_000_000_000L /* backstop: /proc/partitions and mountinfo trigger rescans within 1 s */,
                 5_000_000_000L, dry, true),
                 ps, DeviceScanner.system(), knobs);

@@ -58,7 +58,7 @@ public final class InProcessGovernor implements AutoCloseable {
         if (!journal.isEmpty()) {
             knobs.restoreAll(); // a previous bench run died here: put its knobs back first
         }
-        Governor g = new Governor(new Governor.Config(stateDir, intervalNs, 2_000_000_000L, 5_000_000_000L, false, true),
+        Governor g = new Governor(new Governor.Config(2_000_000_000L, 5_000_000_000L, false, true),
                 ps, DeviceScanner.system(), knobs);
         for (Export e : exports) {
             g.govern(e);

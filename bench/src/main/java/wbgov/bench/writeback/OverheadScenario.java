@@ -161,7 +161,7 @@ public final class OverheadScenario extends Scenario {
     private double[] inProcess(Path pol, Path state, long rescanNs, int warm, int n) throws Exception {
         PolicySet ps = PolicySet.load(pol);
         KnobJournal journal = new KnobJournal(state);
-        Governor gov = new Governor(new Governor.Config(state, 100_000_000L, rescanNs, 5_000_000_000L, false, true), ps,
+        Governor gov = new Governor(new Governor.Config(rescanNs, 5_000_000_000L, false, true), ps,
                 DeviceScanner.system(), BdiKnobs.system(journal));
         ThreadMXBean mx = (ThreadMXBean) ManagementFactory.getThreadMXBean();
         long tid = Thread.currentThread().getId();

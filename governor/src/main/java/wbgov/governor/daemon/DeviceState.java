@@ -33,9 +33,8 @@ final class DeviceState {
     volatile double dirtyingBytesPerSec;
     volatile long knobWrites;
     volatile long knobErrors;
-    volatile String lastChange = "";
     long lastDriftCheckNs;
-    /** A strict policy's device allowed so much that strict_limit is off (Governor.updateStrict). */
+    /** A strict policy's device allowed so much that strict_limit is off (KnobLaw.lifted). */
     boolean strictLifted;
     /** Held data or dirtied some at its last reading: read every tick. */
     boolean busy = true;

@@ -99,9 +99,16 @@ public final class Governor implements AutoCloseable {
         public static final Roots SYSTEM = new Roots(Path.of("/sys"), Path.of("/proc"), DebugFs.DEFAULT_ROOT);
     }
 
-    /** Settings of one governor. */
-    public record Config(Path stateDir, long intervalNs, long rescanIntervalNs, long driftCheckNs, boolean dryRun,
-            boolean allowMountDebugfs) {
+    /**
+     * Settings of one governor.
+     *
+     * @param rescanIntervalNs the backstop rescan of devices (changes to /proc/partitions and
+     *     mountinfo trigger one within a second anyway)
+     * @param driftCheckNs how often the kept knobs are compared with what was asked
+     * @param dryRun compute and log, write nothing
+     * @param allowMountDebugfs mount debugfs where it is missing (root)
+     */
+    public record Config(long rescanIntervalNs, long driftCheckNs, boolean dryRun, boolean allowMountDebugfs) {
     }
 
     /** One export of the bundled server whose in-flight limit this governor sets. */
@@ -301,7 +308,6 @@ public final class Governor implements AutoCloseable {
                 bytes(k.maxBytes()), k.strict() ? ", strict" : "", why,
                 bytes((long) d.completionBytesPerSec),
                 bytes(Math.max(0, d.dirtyBytes) + Math.max(0, d.writebackBytes)));
-        d.lastChange = line;
         if (knobs == null) {
             LOG.info("{} [dry run: not written]", line);
             return 1;

@@ -80,7 +80,7 @@ class GovernorAllocationTest {
             Path state = tmp.resolve("state");
             Files.createDirectories(state);
             BdiKnobs knobs = BdiKnobs.system(new KnobJournal(state));
-            Governor gov = new Governor(new Governor.Config(state, TICK_NS, 3_600_000_000_000L, 5_000_000_000L,
+            Governor gov = new Governor(new Governor.Config(3_600_000_000_000L, 5_000_000_000L,
                     false, false), policies, DeviceScanner.system(), knobs);
             try {
                 gov.govern(export);

@@ -42,7 +42,7 @@ class GovernorPlantTest {
         k.plug("sdb", "8:16", 1 * MIB);
         k.plug("sdc", "8:32", 500 * MIB);
         BdiKnobs knobs = new BdiKnobs(k.sys, k.proc, FakeKernel.PAGE, new KnobJournal(tmp.resolve("state")));
-        gov = new Governor(new Governor.Config(tmp.resolve("state"), TICK_NS, 60_000_000_000L, 5_000_000_000L, false,
+        gov = new Governor(new Governor.Config(60_000_000_000L, 5_000_000_000L, false,
                 false), ps, new DeviceScanner(k.sys, k.proc, null), knobs, k.roots());
         gov.start(now);
         return gov;

@@ -42,7 +42,7 @@ class GovernorQuietDeviceTest {
             Path state = tmp.resolve("state");
             Files.createDirectories(state);
             // a dry run: this test is about what is read, not what is written
-            Governor gov = new Governor(new Governor.Config(state, TICK_NS, 3_600_000_000_000L, 5_000_000_000L, true,
+            Governor gov = new Governor(new Governor.Config(3_600_000_000_000L, 5_000_000_000L, true,
                     false), policies, DeviceScanner.system(), null);
             try {
                 long now = System.nanoTime();
