@@ -112,7 +112,7 @@ public final class Governor implements AutoCloseable {
     }
 
     /** One export of the bundled server whose in-flight limit this governor sets. */
-    private static final class ServedExport {
+    static final class ServedExport {
         final Export export;
         final InflightController controller;
         volatile long limitBytes;
@@ -531,83 +531,28 @@ public final class Governor implements AutoCloseable {
 
     /** The status table, as text or JSON. Allocates: called on request only. */
     public String status(boolean json) {
-        DeviceState[] st = states;
-        StringBuilder sb = new StringBuilder();
-        if (json) {
-            sb.append("{\"ticks\":").append(ticks).append(",\"dry_run\":").append(config.dryRun())
-                    .append(",\"debugfs\":").append(debugfs)
-                    .append(",\"global_dirty_writeback_bytes\":").append(globalHeldBytes)
-                    .append(",\"global_dirty_thresh_bytes\":").append(globalThreshBytes)
-                    .append(",\"devices\":[");
-            for (int i = 0; i < st.length; i++) {
-                DeviceState d = st[i];
-                if (i > 0) {
-                    sb.append(',');
-                }
-                sb.append("{\"bdi\":\"").append(d.device.bdi()).append("\",\"device\":\"").append(esc(d.device.label()))
-                        .append("\",\"kind\":\"").append(d.device.kind().name().toLowerCase(Locale.ROOT))
-                        .append("\",\"policy\":").append(d.match.matched() ? "\"" + esc(d.match.policy().name()) + "\"" : "null")
-                        .append(",\"governed\":").append(d.governed())
-                        .append(",\"dirtying_bytes_per_s\":").append((long) d.dirtyingBytesPerSec)
-                        .append(",\"completion_bytes_per_s\":").append((long) d.completionBytesPerSec)
-                        .append(",\"dirty_bytes\":").append(d.dirtyBytes)
-                        .append(",\"writeback_bytes\":").append(d.writebackBytes)
-                        .append(",\"drain_s\":").append(Double.isInfinite(d.drainSeconds()) ? "null" // stalled
-                                : String.format(Locale.ROOT, "%.3f", d.drainSeconds()))
-                        .append(",\"allowance_bytes\":").append(d.targetBytes)
-                        .append(",\"kernel_max_bytes\":").append(d.kept == null ? -1 : d.kept.maxBytes())
-                        .append(",\"strict\":").append(d.kept != null && d.kept.strict())
-                        .append(",\"knob_writes\":").append(d.knobWrites)
-                        .append(",\"knob_errors\":").append(d.knobErrors)
-                        .append(",\"sources\":\"").append(Sources.describe(d.sources)).append("\"}");
-            }
-            sb.append("],\"exports\":[");
-            for (int i = 0; i < served.size(); i++) {
-                ServedExport e = served.get(i);
-                if (i > 0) {
-                    sb.append(',');
-                }
-                sb.append("{\"name\":\"").append(esc(e.export.name())).append("\",\"inflight_limit_bytes\":")
-                        .append(e.limitBytes).append(",\"inflight_limit_requests\":").append(e.limitRequests)
-                        .append(",\"completion_bytes_per_s\":").append((long) e.rateBytesPerSec)
-                        .append(",\"inflight_requests\":").append(e.export.inflightLimit().requests()).append('}');
-            }
-            return sb.append("]}\n").toString();
-        }
-        sb.append(String.format(Locale.ROOT, "wbgov: %d ticks%s, debugfs %s, global dirty+writeback %s of %s%n",
-                ticks, config.dryRun() ? " (dry run: knobs untouched)" : "", debugfs ? "yes" : "NO (inferred sources)",
-                bytes(globalHeldBytes), bytes(globalThreshBytes)));
-        sb.append(String.format(Locale.ROOT, "%-22s %-12s %10s %10s %10s %10s %8s %10s %-6s %s%n", "DEVICE", "POLICY",
-                "DIRTYING/s", "DONE/s", "DIRTY", "WRITEBACK", "DRAIN", "ALLOWANCE", "STRICT", "SOURCES"));
-        for (DeviceState d : st) {
-            double drain = d.drainSeconds();
-            sb.append(String.format(Locale.ROOT, "%-22s %-12s %10s %10s %10s %10s %8s %10s %-6s %s%n",
-                    trim(d.device.label(), 22), d.match.matched() ? trim(d.match.policy().name(), 12) : "-",
-                    bytes((long) d.dirtyingBytesPerSec), bytes((long) d.completionBytesPerSec),
-                    bytes(d.dirtyBytes), bytes(d.writebackBytes),
-                    Double.isInfinite(drain) ? "stalled" : String.format(Locale.ROOT, "%.1fs", drain),
-                    d.governed() ? bytes(d.targetBytes) : "kernel",
-                    d.kept != null && d.kept.strict() ? "yes" : "no", Sources.describe(d.sources)));
-        }
-        for (ServedExport e : served) {
-            sb.append(String.format(Locale.ROOT, "export '%s': in-flight limit %s / %d requests, completing %s/s, in flight %d%n",
-                    e.export.name(), bytes(e.limitBytes), e.limitRequests, bytes((long) e.rateBytesPerSec),
-                    e.export.inflightLimit().requests()));
-        }
-        return sb.toString();
+        return json ? StatusView.json(this, states, served) : StatusView.text(this, states, served);
+    }
+
+    boolean dryRun() {
+        return config.dryRun();
+    }
+
+    boolean debugfs() {
+        return debugfs;
+    }
+
+    long globalHeldBytes() {
+        return globalHeldBytes;
+    }
+
+    long globalThreshBytes() {
+        return globalThreshBytes;
     }
 
     /** "1.5M" for a byte count, "-" when unknown (negative). */
-    private static String bytes(long b) {
+    static String bytes(long b) {
         return b < 0 ? "-" : Units.formatBytes(b);
-    }
-
-    private static String trim(String s, int n) {
-        return s.length() <= n ? s : s.substring(0, n - 1) + "…";
-    }
-
-    private static String esc(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     public long ticks() {
