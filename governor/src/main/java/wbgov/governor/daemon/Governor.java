@@ -54,8 +54,16 @@ import wbgov.nbd.stats.ExportStats;
  * samples and decisions are preallocated per device, loops are indexed.
  *
  * <p>Only this class wires the pieces: sampling ({@link BdiSampler}, {@link SystemSampler}),
- * laws ({@link DrainTimeController}, {@link InflightController}), the one knob writer ({@link
- * BdiKnobs}, which journals before its first write) and the bundled server's exports.
+ * laws ({@link DrainTimeController} for the allowance, {@link KnobLaw} for the knobs it becomes,
+ * {@link InflightController} for the server), the one knob writer ({@link BdiKnobs}, which
+ * journals before its first write) and the bundled server's exports. The loop around it is
+ * {@link DutyCycle}; what status shows, {@link StatusView}; the kernel's files are under
+ * {@link Roots}, so {@code GovernorPlantTest} drives all of it over a fake kernel.
+ *
+ * <p>Why ~580 lines in one file: the tick, the rescan and the drift check share the per-device
+ * arrays (states, samples, open files) that must be swapped together at a rescan without a lock
+ * and without allocating per tick; split across classes they would have to be passed or shared
+ * mutable. Every decision in here is a call to a pure law.
  */
 public final class Governor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Governor.class);
