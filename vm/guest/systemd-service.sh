@@ -13,7 +13,10 @@
 #              `wbgov restore` ("wbgov restore: restored") or the next start's "restoring them
 #              first", a new main PID governing again
 #   journal    -p warning has the warnings/errors and none of the info lines (<N> prefixes)
-#   stop       every knob back to its recorded value, `wbgov status` exits 3
+#   nbd        wbgov-nbd@nbd0 (memory backend): attach under the unit's sandbox, ext4 written and
+#              read back, the running daemon governs the nbd bdi; `systemctl stop` (ExecStop
+#              `wbgov detach`): disconnected, no server left, socket and pid file gone, Result=success
+#   stop       every knob back to its recorded value (the nbd bdi's too), `wbgov status` exits 3
 #   upgrade    dpkg -i $DEB2 (higher version): the admin policy kept, the service running
 #   purge      dpkg -P: knobs restored, unit gone, /etc/wbgov /var/lib/wbgov /etc/default/wbgov gone
 # Settings (guest.env): DEB, DEB2 (paths visible in the guest, e.g. in the run directory),
@@ -183,6 +186,49 @@ check "journal -p warning has the daemon's warnings/errors ('policies NOT reload
 check "journal -p warning has no info lines ('policies reloaded' is info)" bash -c "! grep -q 'policies reloaded' /tmp/jwarn.txt"
 check "journal: the info line is at priority info (<6>)" bash -c "journalctl -u $U -p info..info -o cat --no-pager -q | grep -q 'policies reloaded'"
 check "journal: no literal <N> prefix left in messages" bash -c "! journalctl -u $U -o cat --no-pager -q | grep -Eq '^<[0-7]>'"
+
+phase nbd
+# The template unit as an admin uses it, while the daemon runs (it is to govern the new device).
+# Before `stop`, so that phase's knob check covers the nbd bdi too.
+NU=wbgov-nbd@nbd0; NBDMNT=/mnt/wbgov-nbd
+nprop() { systemctl show -p "$1" --value $NU; }
+njournal() { journalctl -u $NU -o cat --no-pager -q; }
+mkdir -p /etc/wbgov/nbd
+printf '# written by vm/guest/systemd-service.sh\nWBGOV_NBD_BACKEND=memory:128M\nWBGOV_NBD_OPTS=""\n' > /etc/wbgov/nbd/nbd0.conf
+NBDBDI=$(basename "$(readlink /sys/block/nbd0/bdi 2>/dev/null)" 2>/dev/null); NBDBDI=${NBDBDI:-43:0}
+M=$(jmark)
+timed "systemctl start $NU" systemctl start $NU
+# Type=simple: start returns at the fork; "attached /dev/nbd0" is the readiness line (one JVM start).
+nattached() { local i; for i in $(seq "$1"); do njournal | grep -q 'attached /dev/nbd0' && return 0; case $(nprop ActiveState) in failed|inactive) return 1;; esac; sleep 1; done; return 1; }
+TA=$(now); nattached 180; echo "TIMED $NU start -> 'attached' in its journal: $(awk "BEGIN{printf \"%.1f\", $(now)-$TA}") s"
+njournal | tail -n 8 | sed 's/^/    nbd journal: /'
+check "nbd: $NU active ($(nprop ActiveState)/$(nprop SubState))" bash -c "[ \"\$(systemctl show -p ActiveState --value $NU)\" = active ]"
+check "nbd: 'attached /dev/nbd0' in the unit's journal" bash -c "journalctl -u $NU -o cat --no-pager -q | grep -q 'attached /dev/nbd0'"
+check "nbd: /dev/nbd0 connected (size $(cat /sys/block/nbd0/size) sectors)" bash -c '[ "$(cat /sys/block/nbd0/size)" -gt 0 ] && [ -e /sys/block/nbd0/pid ]'
+nbd_fs() {
+    mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 /dev/nbd0 || return 1
+    mkdir -p $NBDMNT && mount /dev/nbd0 $NBDMNT || return 1
+    NSHA=$(head -c 32M /dev/urandom | tee $NBDMNT/data | sha256sum | cut -c1-16)
+    sync && echo 3 > /proc/sys/vm/drop_caches
+    [ "$(sha $NBDMNT/data)" = "$NSHA" ]
+}
+check "nbd: ext4 on /dev/nbd0, 32 MB written, synced, read back with the same sha256" timed "mkfs+mount+write+sync+read" nbd_fs
+# The daemon saw the device change (connected, mounted) and governs its bdi: a line for it in the
+# daemon's journal since the start, and its knob (6.1: the ratio fallback, max_ratio) not the one
+# recorded before the daemon's first start.
+check "nbd: the daemon governs nbd0 ($NBDBDI): a line for it in the daemon's journal" jwait "$M" "nbd0 \\($NBDBDI\\)" 60
+jsince "$M" | grep "nbd0 ($NBDBDI)" | head -3 | sed 's/^/    journal: /'
+KB=$(grep "^$NBDBDI max_ratio " "$BEFORE" | cut -d' ' -f3); KN=$(cat /sys/class/bdi/$NBDBDI/max_ratio)
+check "nbd: the daemon set $NBDBDI's knob (max_ratio $KB -> $KN)" test "$KN" != "$KB"
+umount $NBDMNT
+timed "systemctl stop $NU (ExecStop: wbgov detach)" systemctl stop $NU
+NSTATE="$(nprop ActiveState)/$(nprop SubState)"; NRES=$(nprop Result); NCODE="$(nprop ExecMainCode)/$(nprop ExecMainStatus)"
+journalctl -u $NU -o cat --no-pager -q | tail -n 6 | sed 's/^/    nbd journal: /'
+check "nbd: stopped, inactive ($NSTATE)" test "$NSTATE" = inactive/dead
+check "nbd: the stop counted as clean (Result=$NRES, main process $NCODE)" bash -c "[ '$NRES' = success ] && ! journalctl -u $NU --no-pager -q | grep -q 'Failed with result'"
+check "nbd: /dev/nbd0 disconnected (size $(cat /sys/block/nbd0/size))" bash -c '[ "$(cat /sys/block/nbd0/size)" = 0 ] && [ ! -e /sys/block/nbd0/pid ]'
+check "nbd: no server process left" bash -c "! pgrep -f 'wbgov[.]cli[.]Main (attach|detach)' >/dev/null"
+check "nbd: /run/wbgov/nbd0.sock and nbd0.pid gone" bash -c '[ ! -e /run/wbgov/nbd0.sock ] && [ ! -e /run/wbgov/nbd0.pid ]'
 
 phase stop
 timed "systemctl stop $U" systemctl stop $U
