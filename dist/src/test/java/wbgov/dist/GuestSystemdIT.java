@@ -33,7 +33,7 @@ import wbgov.nbd.testing.Peers;
 class GuestSystemdIT {
     private static final Pattern CHECK = Pattern.compile("^CHECK (PASS|FAIL) (.*)$", Pattern.MULTILINE);
     /** Measured 515 s of guest time (nbd phase included) under TCG on two cores; room for busier hosts. */
-    private static final long GUEST_TIMEOUT_S = 900;
+    private static final long GUEST_TIMEOUT_S = 1200;
 
     @Test
     void packageUnderSystemd() throws Exception {
