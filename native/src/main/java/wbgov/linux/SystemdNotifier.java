@@ -1,6 +1,5 @@
 package wbgov.linux;
 
-import com.sun.jna.Native;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -122,11 +121,6 @@ public final class SystemdNotifier implements AutoCloseable {
             return false;
         }
         return Libc.sendto(fd, message, message.length, Libc.MSG_NOSIGNAL, address, addressLength) == message.length;
-    }
-
-    /** The errno of the last failed call on this thread, for a caller that wants to log it. */
-    public static int lastError() {
-        return Native.getLastError();
     }
 
     @Override
