@@ -44,8 +44,11 @@ public final class ContentionScenario extends Scenario {
                 + "a warm-up; then a fast writer writes to a RAM-fast device (loop on tmpfs, ext4) and fdatasyncs, several "
                 + "times in a row (its file removed between runs): sub-second timings swing, so the median is taken and the "
                 + "spread (min–max) printed beside it. P1 = the fast writer's throughput (bytes / time to fdatasync) over its "
-                + "solo throughput (same runs, kernel defaults, slow device idle, after an unmeasured warm-up run): the solo "
-                + "median over the median under contention, the spread from each run over the solo median. P2 = what the "
+                + "solo throughput, measured in the same configuration right before the slow writer starts (slow device "
+                + "idle, after an unmeasured warm-up run), so that the machine's drift over a long bench does not enter the "
+                + "ratio: the solo median over the median under contention; its interval is the interquartile one (solo "
+                + "q25 / contended q75 to solo q75 / contended q25), what a 5 % effect must clear to be told from noise. "
+                + "P2 = what the "
                 + "slow device's backend completed from the first fast run's start until the last finished (at least the "
                 + "window below) over the backend rate, counted in whole completed requests from the first in the window to "
                 + "the last (the server counts a 1 MiB request when it completes: a plain count over 5 s is off by up to "
@@ -57,7 +60,7 @@ public final class ContentionScenario extends Scenario {
     protected void setUp(ScenarioResult res) throws Exception {
         slowRate = 1L << 20;
         fastBytes = ctx.size(1500L << 20, 600L << 20);
-        runs = (int) ctx.size(5, 3);
+        runs = (int) ctx.size(9, 3);
         warmupS = ctx.size(10.0, 3.0);
         p2WindowS = ctx.size(15.0, 5.0);
         res.param("slow backend rate", BenchContext.mib(slowRate) + "/s").param("fast writer", BenchContext.mib(fastBytes)
@@ -67,20 +70,12 @@ public final class ContentionScenario extends Scenario {
         res.metric(Metric.of("P1", "fast writer throughput / solo", "x", Metric.Target.atLeast(0.95)));
         res.metric(Metric.of("P2", "slow device throughput / backend rate", "x", Metric.Target.atLeast(0.95)));
         res.metric(Metric.of("fast_s", "fast writer: time to fdatasync", "s"));
-        res.metric(Metric.of("solo_s", "fast writer alone (reference)", "s"));
+        res.metric(Metric.of("solo_s", "fast writer alone, same configuration (reference)", "s"));
         res.metric(Metric.of("slow_held_mib", "slow device: peak dirty + writeback (loop + FUSE)", "MiB"));
         res.metric(Metric.of("slow_drain_s", "slow device: peak drain time (held / rate)", "s"));
         slow = SlowNbdDevice.builder(ctx.work.resolve("contention-slow")).name("slow").sizeBytes(2L << 30)
                 .rateBytesPerSec(slowRate).build();
         fast = FastDevice.builder(ctx.work.resolve("contention-fast")).sizeBytes(fastBytes + (512L << 20)).build();
-        // The solo reference: kernel defaults on the same budget, slow device idle.
-        try (AutoCloseable a = ctx.apply(Configuration.DEFAULTS, snap, devices(), ctx.work)) {
-            soloTimes = solo(ctx, this, fast.mountPoint(), fastBytes, runs);
-        }
-        soloS = Metrics.percentile(soloTimes, 50);
-        res.note("solo reference (median of " + runs + " after a warm-up run): " + Report.number(soloS) + " s (spread "
-                + Report.number(Metrics.min(soloTimes)) + "–" + Report.number(Metrics.max(soloTimes)) + ") for "
-                + BenchContext.mib(fastBytes) + " (" + Report.number(fastBytes / MIB / soloS) + " MiB/s)");
     }
 
     /**
@@ -117,6 +112,10 @@ public final class ContentionScenario extends Scenario {
         RunResult r = new RunResult(c, recording);
         Writer sw = null;
         try {
+            // The solo reference, interleaved: this configuration, slow device idle, just before its writer starts.
+            rec.event("solo reference");
+            soloTimes = solo(ctx, this, fast.mountPoint(), fastBytes, runs);
+            soloS = Metrics.percentile(soloTimes, 50);
             sw = Writer.startUnbounded(slow.mountPoint().resolve("steady.dat"), Writer.Sync.NONE);
             slowSlot.set(sw);
             rec.event("slow writer starts");
@@ -155,7 +154,8 @@ public final class ContentionScenario extends Scenario {
             if (inTime) {
                 double fastS = Metrics.percentile(times, 50);
                 r.put("fast_s", fastS).spread("fast_s", Metrics.min(times), Metrics.max(times)).put("P1", soloS / fastS)
-                        .spread("P1", soloS / Metrics.max(times), soloS / Metrics.min(times));
+                        .spread("P1", Metrics.percentile(soloTimes, 25) / Metrics.percentile(times, 75),
+                                Metrics.percentile(soloTimes, 75) / Metrics.percentile(times, 25));
             } else {
                 r.putAtLeast("fast_s", cutoff).putAtMost("P1", soloS / cutoff);
                 int made = (int) java.util.Arrays.stream(times).filter(x -> !Double.isNaN(x)).count();
