@@ -2,6 +2,7 @@ package wbgov.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -19,6 +20,7 @@ import wbgov.governor.daemon.InstanceLock;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.journal.KnobJournal;
 import wbgov.governor.policy.PolicyException;
+import wbgov.governor.memory.DeviceMemory;
 import wbgov.governor.policy.PolicyPath;
 import wbgov.governor.policy.PolicySet;
 import wbgov.linux.LinuxCalls;
@@ -56,6 +58,11 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "knob journal, lock and status socket (default /run/wbgov)")
     Path stateDir;
+
+    @Option(names = "--remember", paramLabel = "FILE", description = "what was learned about each device (its "
+            + "completion rate), kept across runs: a device met again starts at what it earned (default "
+            + "/var/lib/wbgov/devices when root; 'none' forgets)")
+    String remember;
 
     @Option(names = "--serve", paramLabel = "BACKEND", description = "also run the bundled NBD server (see 'serve'), its in-flight limit governed too")
     String serve;
@@ -110,6 +117,14 @@ public final class RunCommand implements Callable<Integer> {
                 60_000_000_000L /* backstop: /proc/partitions and mountinfo trigger rescans within 1 s */,
                 5_000_000_000L, dry, true),
                 ps, DeviceScanner.system(), knobs);
+        Path memoryFile = StateDir.memory(remember, root && !dry);
+        if (memoryFile != null) {
+            List<String> warnings = new ArrayList<>();
+            DeviceMemory memory = DeviceMemory.load(memoryFile, System.currentTimeMillis() / 1000, warnings);
+            warnings.forEach(w -> LOG.warn("{}", w));
+            LOG.info("remembering devices in {} ({} known)", memoryFile, memory.size());
+            gov.remember(memory);
+        }
         ServeCommand.ServerSetup server = null;
         if (serve != null) {
             server = ServeCommand.ServerSetup.fromOptions(serverOptions, serve);

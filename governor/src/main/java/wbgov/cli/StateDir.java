@@ -22,6 +22,20 @@ final class StateDir {
         return xdg != null ? Path.of(xdg, "wbgov") : Path.of("/tmp", "wbgov-" + LinuxCalls.geteuid());
     }
 
+    /** Where learned device rates are kept (run --remember). */
+    static final Path MEMORY = Path.of("/var/lib/wbgov", "devices");
+
+    /**
+     * The remembered-devices file: the one given ("none": no memory), else {@link #MEMORY} when
+     * the daemon writes knobs (a dry run or a user's run learns nothing it could keep).
+     */
+    static Path memory(String given, boolean writesKnobs) {
+        if (given != null) {
+            return given.equals("none") ? null : Path.of(given);
+        }
+        return writesKnobs ? MEMORY : null;
+    }
+
     static Path statusSocket(Path stateDir) {
         return stateDir.resolve("wbgov.sock");
     }

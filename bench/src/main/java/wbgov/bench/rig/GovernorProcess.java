@@ -135,8 +135,9 @@ public final class GovernorProcess implements AutoCloseable {
 
     private void start() throws IOException, InterruptedException {
         Files.createDirectories(cfg.stateDir);
+        // What it learns stays in the state directory (removed with it), never the host's /var/lib/wbgov.
         List<String> args = new ArrayList<>(List.of("run", "--state-dir", cfg.stateDir.toString(), "--interval",
-                Long.toString(cfg.intervalMs)));
+                Long.toString(cfg.intervalMs), "--remember", cfg.stateDir.resolve("devices").toString()));
         if (cfg.policies != null) {
             args.add("--policies");
             args.add(cfg.policies.toString());

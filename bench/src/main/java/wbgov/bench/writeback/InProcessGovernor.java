@@ -2,6 +2,7 @@ package wbgov.bench.writeback;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import wbgov.bench.rig.Teardown;
 import wbgov.governor.actuate.BdiKnobs;
@@ -9,6 +10,7 @@ import wbgov.governor.daemon.DutyCycle;
 import wbgov.governor.daemon.Governor;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.journal.KnobJournal;
+import wbgov.governor.memory.DeviceMemory;
 import wbgov.governor.policy.PolicySet;
 import wbgov.nbd.Export;
 
@@ -24,17 +26,60 @@ import wbgov.nbd.Export;
  * registered with {@link Teardown} so Ctrl-C restores too.
  */
 public final class InProcessGovernor implements AutoCloseable {
-    private final Governor governor;
-    private final DutyCycle cycle;
-    private final Thread thread;
+    private final PolicySet policies;
+    private final Path stateDir;
+    private final List<Export> exports;
+    private final long intervalNs;
+    private volatile Governor governor;
+    private volatile DutyCycle cycle;
+    private volatile Thread thread;
     private final Teardown.Handle teardown;
 
-    private InProcessGovernor(Governor governor, long intervalNs) {
-        this.governor = governor;
-        this.cycle = new DutyCycle(governor, intervalNs, (now, healthy) -> { });
-        this.thread = new Thread(cycle::run, "bench-governor");
-        thread.setDaemon(true);
+    private InProcessGovernor(PolicySet policies, Path stateDir, List<Export> exports, long intervalNs) throws IOException {
+        this.policies = policies;
+        this.stateDir = stateDir;
+        this.exports = List.copyOf(exports);
+        this.intervalNs = intervalNs;
+        launch();
         this.teardown = Teardown.register("in-process governor (restores its knobs)", this::stopAndRestore);
+    }
+
+    /**
+     * A new daemon: restore-first journal, devices remembered in the state directory's
+     * {@code devices} file (as {@code wbgov run --remember}), the exports governed, the first
+     * tick run before any writer starts.
+     */
+    private void launch() throws IOException {
+        KnobJournal journal = new KnobJournal(stateDir);
+        BdiKnobs knobs = BdiKnobs.system(journal);
+        if (!journal.isEmpty()) {
+            knobs.restoreAll(); // a previous bench run died here: put its knobs back first
+        }
+        Governor g = new Governor(new Governor.Config(2_000_000_000L, 5_000_000_000L, false, true),
+                policies, DeviceScanner.system(), knobs);
+        g.remember(DeviceMemory.load(stateDir.resolve(DeviceMemory.FILE_NAME), System.currentTimeMillis() / 1000,
+                new ArrayList<>()));
+        for (Export e : exports) {
+            g.govern(e);
+        }
+        g.start(System.nanoTime());
+        g.doWork(System.nanoTime());
+        DutyCycle c = new DutyCycle(g, intervalNs, (now, healthy) -> { });
+        Thread t = new Thread(c::run, "bench-governor");
+        t.setDaemon(true);
+        governor = g;
+        cycle = c;
+        thread = t;
+        t.start();
+    }
+
+    /**
+     * Stops this daemon (knobs restored, what it learned kept) and starts a new one on the same
+     * state directory: "a later run", which meets the devices again with what the first learned.
+     */
+    public void restart() throws IOException {
+        stopAndRestore();
+        launch();
     }
 
     /**
@@ -53,21 +98,7 @@ public final class InProcessGovernor implements AutoCloseable {
         } catch (wbgov.governor.policy.PolicyException e) {
             throw new IOException("policies in " + policies + ": " + e.getMessage(), e);
         }
-        KnobJournal journal = new KnobJournal(stateDir);
-        BdiKnobs knobs = BdiKnobs.system(journal);
-        if (!journal.isEmpty()) {
-            knobs.restoreAll(); // a previous bench run died here: put its knobs back first
-        }
-        Governor g = new Governor(new Governor.Config(2_000_000_000L, 5_000_000_000L, false, true),
-                ps, DeviceScanner.system(), knobs);
-        for (Export e : exports) {
-            g.govern(e);
-        }
-        g.start(System.nanoTime());
-        g.doWork(System.nanoTime());
-        InProcessGovernor ig = new InProcessGovernor(g, intervalNs);
-        ig.thread.start();
-        return ig;
+        return new InProcessGovernor(ps, stateDir, exports, intervalNs);
     }
 
     public Governor governor() {

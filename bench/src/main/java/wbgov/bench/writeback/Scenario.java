@@ -24,6 +24,8 @@ public abstract class Scenario {
     protected KernelSnapshot snap;
     /** A fresh directory for the run in progress (the governor's journal). */
     protected Path currentStateDir;
+    /** The in-process governor of the run in progress (the wbgov configuration), else null. */
+    protected InProcessGovernor currentGovernor;
 
     protected Scenario(BenchContext ctx) {
         this.ctx = ctx;
@@ -114,6 +116,7 @@ public abstract class Scenario {
                 Path state = Files.createTempDirectory(ctx.work, name() + "-" + c.id() + "-state");
                 currentStateDir = state;
                 try (AutoCloseable applied = appliesConfiguration() ? ctx.apply(c, snap, devices(), state) : () -> { }) {
+                    currentGovernor = applied instanceof InProcessGovernor g ? g : null;
                     r = runOne(c);
                     if (applied instanceof InProcessGovernor g) {
                         if (g.knobFailures() > 0) {

@@ -4,13 +4,19 @@ import java.util.Locale;
 import wbgov.nbd.units.Units;
 
 /**
- * What a {@link DrainTimeController} decided on one sample, with every input at the decision
- * point, so one record explains the number (the trace record of page-writeback.c's
- * balance_dirty_pages tracepoint, in spirit).
+ * The whole decision for one device on one sample — the allowance ({@link DrainTimeController})
+ * and the three knobs it becomes ({@link KnobLaw}: max_bytes, min_bytes, strict_limit) — with
+ * every input at the decision point, so one record explains the numbers (the trace record of
+ * page-writeback.c's balance_dirty_pages tracepoint, in spirit). {@link DeviceLaw} fills it; the
+ * daemon's log line, {@code wbgov status} and the tests all read this one record.
  *
- * <p>Mutable and owned by its controller: overwritten by each update, so deciding allocates
- * nothing. Read it before the next update; copy what you keep. {@link #toString()} is the log
- * line "old → new, why", for when {@link #changed} is true (it allocates; log only changes).
+ * <p>Mutable and owned by its law: overwritten by each update, so deciding allocates nothing.
+ * Read it before the next update; copy what you keep. {@link #toString()} is the log line
+ * "old → new, why", for when {@link #changed} is true (it allocates; log only changes).
+ *
+ * <p>The bundled server's in-flight limit has its own record, {@link InflightDecision}: an
+ * export is not a bdi (its client may be another host), so it is decided per export, by
+ * {@link InflightController}, from the export's own completions.
  */
 public final class Decision {
     /** Why the allowance is what it is. */
@@ -19,6 +25,8 @@ public final class Decision {
         HOLD("unchanged"),
         /** No measurement yet: the policy's initial allowance. */
         INITIAL("no measurement yet: policy's initial allowance"),
+        /** Met before: the allowance its remembered rate earns, until measured again. */
+        REMEMBERED("met before: remembered rate × drain target"),
         /** The completion rate fell: follow it down at once. */
         SLOWER("completions slowed"),
         /** The completion rate rose and stayed up: follow it up, in steps. */
@@ -75,10 +83,41 @@ public final class Decision {
     public boolean relaxed;
     /** Whether the device was backlogged (its writers throttled on it): the law held r · B. */
     public boolean backlogged;
+    /** Whether a probe is in progress (the allowance is boost × the law, to be judged). */
+    public boolean probing;
+    /** Whether the device holds data and completed nothing for the stall time: held at the floor. */
+    public boolean stalled;
+
+    // ---- the knobs ({@link KnobLaw}), filled by {@link DeviceLaw} ----
+
+    /** Global dirty threshold the knobs were capped to (bytes); ≤ 0 when unknown. */
+    public long threshBytes;
+    /** Global background threshold (bytes); &lt; 0 when unknown. */
+    public long backgroundThreshBytes;
+    /** max_bytes the previous decision asked for; 0 before any (the kernel's own). */
+    public long oldMaxBytes;
+    /** max_bytes to ask for: {@link #newBytes} capped to 99 % of {@link #threshBytes}. */
+    public long maxBytes;
+    /** min_bytes to ask for: the reserve of a strict device, else 0. */
+    public long minBytes;
+    /** strict_limit to ask for. */
+    public boolean strict;
+    /** A strict policy's device allowed so much that strict_limit is lifted (hysteresis state). */
+    public boolean strictLifted;
+    /** Whether max, min or strict differ from what the previous decision asked: write the knobs. */
+    public boolean knobsChanged;
+
+    /** The controller's state in one word, for status and metrics: stalled, probing, backlogged, relaxed or tracking. */
+    public String state() {
+        return stalled ? "stalled" : probing ? "probing" : backlogged ? "backlogged" : relaxed ? "relaxed" : "tracking";
+    }
 
     @Override
     public String toString() {
-        return Units.formatBytes(oldBytes) + " → " + Units.formatBytes(newBytes) + ", " + reason.text()
+        return (oldBytes == 0 ? "kernel" : Units.formatBytes(oldBytes)) + " → " + Units.formatBytes(newBytes)
+                + (maxBytes > 0 && maxBytes < newBytes ? " (max " + Units.formatBytes(maxBytes) + ": 99 % of the threshold "
+                        + Units.formatBytes(threshBytes) + ")" : "")
+                + (strict ? ", strict" : "") + ", " + reason.text()
                 + String.format(Locale.ROOT, " (rate %s/s, held %s, drain %.2fs, target %s%s%s)",
                         Units.formatBytes((long) rateBytesPerSec), Units.formatBytes(heldBytes), drainSeconds,
                         Units.formatBytes(targetBytes), boost > 1 ? String.format(Locale.ROOT, ", boost %.2f", boost) : "",

@@ -76,6 +76,8 @@ public final class DrainTimeController {
     private final double backlogTargetSec;
     private final long initialBytes;
     private final boolean strict;
+    /** Whether the initial allowance comes from a remembered rate. */
+    private final boolean remembered;
     /** A rise within this long after leaving the backlog is "writers stopped", not "faster". */
     private final long drainedWindowNs;
     private final Bounds bounds;
@@ -95,7 +97,11 @@ public final class DrainTimeController {
         drainTargetSec = b.drainTargetNs / 1e9;
         backlogTargetSec = (b.backlogTargetNs < 0 ? b.drainTargetNs : Math.min(b.backlogTargetNs, b.drainTargetNs)) / 1e9;
         bounds = new Bounds(b.floorBytes, b.ceilingBytes);
-        initialBytes = b.initialBytes < 0 ? bounds.floorBytes : b.initialBytes;
+        // A device met before starts where its remembered rate puts the law (DeviceMemory);
+        // an unknown one at the policy's cautious initial allowance.
+        remembered = b.rememberedRateBytesPerSec > 0;
+        initialBytes = remembered ? bounds.clamp(b.rememberedRateBytesPerSec * drainTargetSec)
+                : b.initialBytes < 0 ? bounds.floorBytes : b.initialBytes;
         strict = b.strict;
         drainedWindowNs = 10 * b.riseHoldNs + b.backlogLeaveNs;
         estimator = RateEstimator.builder().tauNs(b.rateTauNs).build();
@@ -136,6 +142,11 @@ public final class DrainTimeController {
         return strict;
     }
 
+    /** Whether the rate has been measured yet (false until completions were seen). */
+    public boolean hasEstimate() {
+        return estimator.hasEstimate();
+    }
+
     public long drainTargetNs() {
         return drainTargetNs;
     }
@@ -143,6 +154,22 @@ public final class DrainTimeController {
     /** Whether its writers are being throttled on it ({@link BacklogDetector}): it holds r · B. */
     public boolean backlogged() {
         return backlog.backlogged();
+    }
+
+    /**
+     * The decision before any sample: the allowance in force (the initial one), as a change from
+     * nothing. Overwritten by the next update, as every decision.
+     */
+    public Decision initialDecision() {
+        Decision d = decision;
+        d.changed = true;
+        d.oldBytes = 0;
+        d.newBytes = allowanceBytes;
+        d.targetBytes = allowanceBytes;
+        d.reason = remembered ? Decision.Reason.REMEMBERED : Decision.Reason.INITIAL;
+        d.drainSeconds = 0;
+        d.boost = prober.boost();
+        return d;
     }
 
     /** {@link #update(BdiSample, long)} with the global dirty count unknown (counts as contended). */
@@ -177,8 +204,9 @@ public final class DrainTimeController {
         long next = old;
         long target;
         Decision.Reason reason = Decision.Reason.HOLD;
+        boolean stalled = stall.stalled(written >= 0, estimator.stalledNs());
 
-        if (stall.stalled(written >= 0, estimator.stalledNs())) {
+        if (stalled) {
             target = bounds.floorBytes;
             stretch.forget();
             prober.reset();
@@ -238,6 +266,8 @@ public final class DrainTimeController {
         d.boost = prober.boost();
         d.relaxed = relaxed;
         d.backlogged = backlogged;
+        d.probing = prober.probing();
+        d.stalled = stalled;
         return d;
     }
 
@@ -275,6 +305,7 @@ public final class DrainTimeController {
         private long riseHoldNs = 1_000_000_000L;
         private long dropBatchNs = 500_000_000L;
         private double maxRiseFactor = 4.0;
+        private double rememberedRateBytesPerSec;
         private long stallNs = 2_000_000_000L;
         private double relaxBelowFreerun = 0.5;
         private long relaxHoldNs = 5_000_000_000L;
@@ -354,6 +385,18 @@ public final class DrainTimeController {
         }
 
         /** Whether the policy sets strict_limit; a strict device never relaxes (see class doc). */
+        /**
+         * The completion rate remembered from an earlier meeting of this device (bytes/s; 0:
+         * none): the initial allowance becomes clamp(rate × drain target, floor, ceiling).
+         */
+        public Builder rememberedRate(double bytesPerSec) {
+            if (!(bytesPerSec >= 0) || Double.isInfinite(bytesPerSec)) {
+                throw new IllegalArgumentException("remembered rate must be ≥ 0 and finite: " + bytesPerSec);
+            }
+            rememberedRateBytesPerSec = bytesPerSec;
+            return this;
+        }
+
         public Builder strict(boolean v) {
             strict = v;
             return this;

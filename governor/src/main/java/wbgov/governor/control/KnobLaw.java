@@ -44,24 +44,29 @@ public final class KnobLaw {
     private KnobLaw() {
     }
 
-    /** The knobs for one device, and the strict hysteresis state to keep for the next call. */
-    public record Knobs(long maxBytes, long minBytes, boolean strict, boolean strictLifted) {
-    }
-
     /**
+     * Fills {@code d}'s knobs ({@link Decision#maxBytes}, {@link Decision#minBytes},
+     * {@link Decision#strict}, {@link Decision#strictLifted}) and the thresholds they were taken
+     * at. Allocates nothing.
+     *
+     * @param d the decision to fill
      * @param allowanceBytes the law's allowance (DrainTimeController), bytes
      * @param policyStrict whether the device's policy asks for strict_limit
-     * @param strictLifted the state returned by the previous call (false at first)
+     * @param wasLifted the hysteresis state of the previous decision (false at first)
      * @param floorBytes the policy's floor
      * @param threshBytes the global dirty threshold now; ≤ 0 when unknown (no cap, no flip)
      * @param backgroundBytes the global background threshold now; &lt; 0 when unknown
      */
-    public static Knobs knobs(long allowanceBytes, boolean policyStrict, boolean strictLifted, long floorBytes,
+    public static void knobs(Decision d, long allowanceBytes, boolean policyStrict, boolean wasLifted, long floorBytes,
             long threshBytes, long backgroundBytes) {
         long max = capToThreshold(allowanceBytes, threshBytes);
-        boolean lifted = policyStrict && lifted(strictLifted, max, threshBytes, backgroundBytes);
-        boolean strict = policyStrict && !lifted;
-        return new Knobs(max, reserve(strict, max, floorBytes), strict, lifted);
+        boolean lifted = policyStrict && lifted(wasLifted, max, threshBytes, backgroundBytes);
+        d.threshBytes = threshBytes;
+        d.backgroundThreshBytes = backgroundBytes;
+        d.maxBytes = max;
+        d.strictLifted = lifted;
+        d.strict = policyStrict && !lifted;
+        d.minBytes = reserve(d.strict, max, floorBytes);
     }
 
     /** {@code min(bytes, T − T/100)}; {@code bytes} when T is unknown. */

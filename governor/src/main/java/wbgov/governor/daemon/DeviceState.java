@@ -1,12 +1,12 @@
 package wbgov.governor.daemon;
 
 import wbgov.governor.actuate.KnobState;
-import wbgov.governor.control.DrainTimeController;
+import wbgov.governor.control.Decision;
+import wbgov.governor.control.DeviceLaw;
 import wbgov.governor.discover.DeviceInfo;
 import wbgov.governor.estimate.DrainTime;
 import wbgov.governor.estimate.RateEstimator;
 import wbgov.governor.policy.PolicyMatch;
-import wbgov.governor.sample.BdiSample;
 
 /**
  * Everything the governor keeps for one bdi between ticks, preallocated when the device is
@@ -16,17 +16,18 @@ import wbgov.governor.sample.BdiSample;
 final class DeviceState {
     final DeviceInfo device;
     final PolicyMatch match;
-    /** Null when no policy governs the device: it is only observed. */
-    final DrainTimeController controller;
+    /** Its law; null when no policy governs the device: it is only observed. */
+    final DeviceLaw law;
     final RateEstimator dirtying = RateEstimator.builder().build();
-    final BdiSample sample = new BdiSample();
     volatile int sources;
     /** What the kernel keeps, read back after our last write; null before any. */
     volatile KnobState kept;
-    /** The law's allowance before the cap to the global threshold (bytes); 0 when not governed. */
-    long lawBytes;
-    /** The allowance we want in force (bytes): {@link #lawBytes} capped to the threshold; 0 when not governed. */
+    /** max_bytes of the law's last decision (bytes); 0 when not governed. */
     volatile long targetBytes;
+    /** Whether the last decision asked for strict_limit. */
+    volatile boolean strictWanted;
+    /** The controller's state at the last decision ({@link Decision#state()}); null when not governed. */
+    volatile String lawState;
     volatile long dirtyBytes = -1;
     volatile long writebackBytes = -1;
     volatile double completionBytesPerSec;
@@ -34,8 +35,10 @@ final class DeviceState {
     volatile long knobWrites;
     volatile long knobErrors;
     long lastDriftCheckNs;
-    /** A strict policy's device allowed so much that strict_limit is off (KnobLaw.lifted). */
-    boolean strictLifted;
+    /** {@link wbgov.governor.memory.DeviceIdentity}'s key; null when not identifiable or not remembering. */
+    String memoryKey;
+    /** When it was last seen in an earlier run (seconds since the epoch); 0: not met before. */
+    volatile long rememberedSeenEpochSeconds;
     /** Held data or dirtied some at its last reading: read every tick. */
     boolean busy = true;
     /** Nothing attached (a loop device): read once for the status table, then not again. */
@@ -43,18 +46,25 @@ final class DeviceState {
     /** The governor tick of its last reading. */
     long lastSampledTick = Long.MIN_VALUE / 2;
 
-    DeviceState(DeviceInfo device, PolicyMatch match, DrainTimeController controller) {
+    DeviceState(DeviceInfo device, PolicyMatch match, DeviceLaw law) {
         this.device = device;
         this.match = match;
-        this.controller = controller;
+        this.law = law;
         this.unattached = device.unattachedLoop();
     }
 
     boolean governed() {
-        return controller != null;
+        return law != null;
     }
 
-    /** Seconds to drain what it holds at its measured completion rate; -1 when unknown. */
+    /** Copies what status shows from the law's decision (the decision itself is overwritten next tick). */
+    void publish(Decision d) {
+        targetBytes = d.maxBytes;
+        strictWanted = d.strict;
+        lawState = d.state();
+        completionBytesPerSec = d.rateBytesPerSec;
+    }
+
     /** {@link DrainTime#seconds}: +∞ for a device that holds data and completes nothing. */
     double drainSeconds() {
         return DrainTime.seconds(DrainTime.heldBytes(dirtyBytes, writebackBytes), completionBytesPerSec);

@@ -14,10 +14,10 @@ import wbgov.governor.actuate.BdiKnobs;
 import wbgov.governor.actuate.KnobState;
 import wbgov.governor.actuate.KnobTarget;
 import wbgov.governor.control.Decision;
+import wbgov.governor.control.DeviceLaw;
 import wbgov.governor.control.DrainTimeController;
 import wbgov.governor.control.InflightController;
 import wbgov.governor.control.InflightDecision;
-import wbgov.governor.control.KnobLaw;
 import wbgov.governor.discover.ChangeDetector;
 import wbgov.governor.discover.DeviceInfo;
 import wbgov.governor.discover.DeviceKind;
@@ -25,6 +25,8 @@ import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.discover.DeviceTable;
 import wbgov.governor.discover.DeviceWatcher;
 import wbgov.governor.journal.KnobJournal;
+import wbgov.governor.memory.DeviceIdentity;
+import wbgov.governor.memory.DeviceMemory;
 import wbgov.governor.policy.Policy;
 import wbgov.governor.policy.PolicyMatch;
 import wbgov.governor.policy.PolicySet;
@@ -54,8 +56,8 @@ import wbgov.nbd.stats.ExportStats;
  * samples and decisions are preallocated per device, loops are indexed.
  *
  * <p>Only this class wires the pieces: sampling ({@link BdiSampler}, {@link SystemSampler}),
- * laws ({@link DrainTimeController} for the allowance, {@link KnobLaw} for the knobs it becomes,
- * {@link InflightController} for the server), the one knob writer ({@link BdiKnobs}, which
+ * laws ({@link DeviceLaw} per device: one {@link Decision} holds the allowance and the knobs it
+ * becomes, with every input; {@link InflightController} per export of the bundled server), the one knob writer ({@link BdiKnobs}, which
  * journals before its first write) and the bundled server's exports. The loop around it is
  * {@link DutyCycle}; what status shows, {@link StatusView}; the kernel's files are under
  * {@link Roots}, so {@code GovernorPlantTest} drives all of it over a fake kernel.
@@ -97,6 +99,13 @@ public final class Governor implements AutoCloseable {
     private volatile long globalHeldBytes = -1;
     private volatile long globalThreshBytes = -1;
     private volatile boolean policiesChanged;
+    /** What was learned about devices in earlier runs; null: nothing remembered nor kept. */
+    private DeviceMemory memory;
+    private long nextRememberNs;
+    private boolean memoryWarned;
+
+    /** How often the learned rates are handed to {@link DeviceMemory} (it writes only on change). */
+    static final long REMEMBER_EVERY_NS = 30_000_000_000L;
 
     /**
      * Where the kernel's files are: {@code /sys}, {@code /proc} and debugfs on a real system; a
@@ -105,6 +114,11 @@ public final class Governor implements AutoCloseable {
      */
     public record Roots(Path sys, Path proc, Path debugfs) {
         public static final Roots SYSTEM = new Roots(Path.of("/sys"), Path.of("/proc"), DebugFs.DEFAULT_ROOT);
+
+        /** udev's database beside sysfs: /run/udev/data for /sys (device serials, {@link DeviceIdentity}). */
+        public Path udevData() {
+            return sys.toAbsolutePath().resolveSibling("run/udev/data");
+        }
     }
 
     /**
@@ -184,6 +198,15 @@ public final class Governor implements AutoCloseable {
         served.add(new ServedExport(export, c));
     }
 
+    /**
+     * Lets this governor start devices it met before at what it learned then, and keep what it
+     * learns now (call before {@link #start}). Without it every device starts at its policy's
+     * {@code initial}.
+     */
+    public void remember(DeviceMemory m) {
+        this.memory = m;
+    }
+
     /** Discovers devices and puts every governed one at its policy's initial allowance. */
     public void start(long nowNs) throws IOException {
         debugfs = DebugFs.ensureMounted(roots.debugfs(), config.allowMountDebugfs() && knobs != null);
@@ -257,10 +280,15 @@ public final class Governor implements AutoCloseable {
             if (!d.governed()) {
                 continue;
             }
-            Decision dec = d.controller.update(s, held);
-            d.completionBytesPerSec = d.controller.rateBytesPerSec();
-            if (dec.changed) {
-                changes += actuate(d, dec.newBytes, dec.reason.text(), nowNs);
+            // Without debugfs the sample has no thresholds: /proc/vmstat's are the same numbers.
+            if (s.globalThreshBytes < 0) {
+                s.globalThreshBytes = sys.dirtyThreshBytes;
+                s.backgroundThreshBytes = sys.backgroundThreshBytes;
+            }
+            Decision dec = d.law.decide(s, held);
+            d.publish(dec);
+            if (dec.knobsChanged) {
+                changes += actuate(d, dec, nowNs);
             } else if (knobs != null && nowNs - d.lastDriftCheckNs >= config.driftCheckNs()) {
                 d.lastDriftCheckNs = nowNs;
                 changes += reassertIfDrifted(i, d, nowNs);
@@ -268,6 +296,10 @@ public final class Governor implements AutoCloseable {
         }
         for (int i = 0; i < served.size(); i++) {
             changes += governExport(served.get(i), nowNs);
+        }
+        if (memory != null && nowNs - nextRememberNs >= 0) {
+            nextRememberNs = nowNs + REMEMBER_EVERY_NS;
+            keepLearned();
         }
         anyBusy = busyNow || !served.isEmpty();
         ticks++;
@@ -308,38 +340,16 @@ public final class Governor implements AutoCloseable {
         return 1;
     }
 
-    private int actuate(DeviceState d, long lawBytes, String why, long nowNs) {
-        long old = d.targetBytes;
-        KnobLaw.Knobs k = knobsFor(d, lawBytes);
-        String line = String.format(Locale.ROOT, "%s [%s]: allowance %s → %s%s (%s; completing %s/s, holding %s)",
-                d.device.label(), d.match.policy().name(), old == 0 ? "kernel" : bytes(old),
-                bytes(k.maxBytes()), k.strict() ? ", strict" : "", why,
-                bytes((long) d.completionBytesPerSec),
+    private int actuate(DeviceState d, Decision dec, long nowNs) {
+        String line = String.format(Locale.ROOT, "%s [%s]: allowance %s (completing %s/s, holding %s)",
+                d.device.label(), d.match.policy().name(), dec, bytes((long) dec.rateBytesPerSec),
                 bytes(Math.max(0, d.dirtyBytes) + Math.max(0, d.writebackBytes)));
         if (knobs == null) {
             LOG.info("{} [dry run: not written]", line);
             return 1;
         }
         d.lastDriftCheckNs = nowNs;
-        return write(d, new KnobTarget(k.maxBytes(), k.minBytes(), k.strict()), line);
-    }
-
-    /** {@link KnobLaw} for this device at the thresholds of now; keeps its allowance and strict state. */
-    private KnobLaw.Knobs knobsFor(DeviceState d, long lawBytes) {
-        KnobLaw.Knobs k = KnobLaw.knobs(lawBytes, d.controller.strict(), d.strictLifted, d.match.policy().floorBytes(),
-                sys.dirtyThreshBytes, sys.backgroundThreshBytes);
-        d.lawBytes = lawBytes;
-        d.targetBytes = k.maxBytes();
-        d.strictLifted = k.strictLifted();
-        return k;
-    }
-
-    /** {@link #knobsFor} without the record, for the allocation-free drift check: max and lifted. */
-    private void refreshTarget(DeviceState d) {
-        long max = KnobLaw.capToThreshold(d.lawBytes, sys.dirtyThreshBytes);
-        d.strictLifted = d.controller.strict() && KnobLaw.lifted(d.strictLifted, max, sys.dirtyThreshBytes,
-                sys.backgroundThreshBytes);
-        d.targetBytes = max;
+        return write(d, new KnobTarget(dec.maxBytes, dec.minBytes, dec.strict), line);
     }
 
     private int write(DeviceState d, KnobTarget target, String line) {
@@ -373,9 +383,10 @@ public final class Governor implements AutoCloseable {
         // The threshold moves with dirtyable memory: the law's allowance is capped again to the
         // threshold of now. A cap taken at a larger threshold would be refused (EINVAL) once
         // memory is tight, and one taken under pressure would hold the device down after it.
-        refreshTarget(d);
-        boolean strict = d.controller.strict() && !d.strictLifted;
-        long wantMin = KnobLaw.reserve(strict, d.targetBytes, d.match.policy().floorBytes());
+        Decision dec = d.law.recap(sys.dirtyThreshBytes, sys.backgroundThreshBytes);
+        d.publish(dec);
+        boolean strict = dec.strict;
+        long wantMin = dec.minBytes;
         KnobState last = d.kept;
         long thresh = sys.dirtyThreshBytes;
         if (last != null && thresh > 0 && knobSampler.read(index, keptKnobs)) {
@@ -391,7 +402,7 @@ public final class Governor implements AutoCloseable {
                 return 0;
             }
         }
-        KnobTarget t = new KnobTarget(d.targetBytes, wantMin, strict);
+        KnobTarget t = new KnobTarget(dec.maxBytes, wantMin, strict);
         try {
             d.kept = knobs.read(d.device.bdi());
         } catch (IOException e) {
@@ -441,17 +452,27 @@ public final class Governor implements AutoCloseable {
             // A loop device with nothing attached cannot be written: leave its knobs alone.
             boolean unattached = dev.unattachedLoop();
             boolean governed = m.governed() && !unattached;
-            DrainTimeController c = governed ? DrainTimeController.builder(m.policy()).build() : null;
-            DeviceState d = new DeviceState(dev, m, c);
+            String key = governed && memory != null
+                    ? DeviceIdentity.key(dev, roots.sys(), roots.proc(), roots.udevData()) : null;
+            DeviceMemory.Entry met = memory != null ? memory.get(key) : null;
+            DeviceLaw law = governed ? new DeviceLaw(DrainTimeController.builder(m.policy())
+                    .rememberedRate(met != null ? met.rateBytesPerSec() : 0).build(), m.policy()) : null;
+            DeviceState d = new DeviceState(dev, m, law);
+            d.memoryKey = key;
+            d.rememberedSeenEpochSeconds = met != null ? met.seenEpochSeconds() : 0;
             next[i] = d;
             if (prev == null && !unattached) {
                 LOG.info("device {}: {}", dev.label(), governed ? "governed by policy '" + m.policy().name() + "' ("
-                        + m.policy().describeLimits() + ")" : "not governed (" + (m.matched() ? "policy '"
+                        + m.policy().describeLimits() + ")" + (met == null ? "" : "; met before, last on "
+                        + java.time.Instant.ofEpochSecond(met.seenEpochSeconds()) + ", completing "
+                        + bytes((long) met.rateBytesPerSec()) + "/s") : "not governed (" + (m.matched() ? "policy '"
                         + m.policy().name() + "' says govern = false" : "no policy matches") + ")");
             }
-            if (c != null) {
+            if (law != null) {
                 // Pages that got in cannot be taken back: cap a new device before anyone writes.
-                actuate(d, c.allowanceBytes(), "new device: policy's initial allowance", nowNs);
+                Decision dec = law.initial(sys.dirtyThreshBytes, sys.backgroundThreshBytes);
+                d.publish(dec);
+                actuate(d, dec, nowNs);
             }
         }
         for (DeviceState d : old) {
@@ -476,6 +497,30 @@ public final class Governor implements AutoCloseable {
             next[i].sources = sampler.sources(i) | system.sources();
         }
         states = next;
+    }
+
+    /**
+     * Hands every governed device's measured completion rate to {@link DeviceMemory}, which
+     * writes its file only when something moved. A device not measured yet or stalled now
+     * teaches nothing. Allocates (an entry per moved device): every 30 s, not every tick.
+     */
+    private void keepLearned() {
+        long epoch = System.currentTimeMillis() / 1000;
+        for (DeviceState d : states) {
+            Decision last = d.governed() ? d.law.last() : null;
+            if (d.memoryKey != null && d.law.allowance().hasEstimate() && last != null && !last.stalled) {
+                memory.put(d.memoryKey, d.law.allowance().rateBytesPerSec(), epoch);
+            }
+        }
+        try {
+            memory.save();
+        } catch (IOException e) {
+            if (!memoryWarned) {
+                memoryWarned = true;
+                LOG.warn("cannot keep what was learned about devices in {}: {} (they will start at their "
+                        + "policy's initial allowance next time)", memory.file(), e.getMessage());
+            }
+        }
     }
 
     /** Restores every knob this governor changed (normal exit, SIGTERM); false when any failed. */
@@ -525,6 +570,9 @@ public final class Governor implements AutoCloseable {
 
     @Override
     public void close() {
+        if (memory != null) {
+            keepLearned();
+        }
         if (sampler != null) {
             sampler.close();
         }

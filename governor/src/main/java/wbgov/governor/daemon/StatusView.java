@@ -40,6 +40,9 @@ final class StatusView {
                     .append(",\"allowance_bytes\":").append(d.targetBytes)
                     .append(",\"kernel_max_bytes\":").append(d.kept == null ? -1 : d.kept.maxBytes())
                     .append(",\"strict\":").append(d.kept != null && d.kept.strict())
+                    .append(",\"state\":").append(d.lawState == null ? "null" : "\"" + d.lawState + "\"")
+                    .append(",\"met_before_epoch_s\":").append(d.rememberedSeenEpochSeconds > 0
+                            ? Long.toString(d.rememberedSeenEpochSeconds) : "null")
                     .append(",\"knob_writes\":").append(d.knobWrites)
                     .append(",\"knob_errors\":").append(d.knobErrors)
                     .append(",\"sources\":\"").append(Sources.describe(d.sources)).append("\"}");
@@ -74,6 +77,12 @@ final class StatusView {
                     Double.isInfinite(drain) ? "stalled" : String.format(Locale.ROOT, "%.1fs", drain),
                     d.governed() ? bytes(d.targetBytes) : "kernel",
                     d.kept != null && d.kept.strict() ? "yes" : "no", Sources.describe(d.sources)));
+        }
+        for (DeviceState d : st) {
+            if (d.rememberedSeenEpochSeconds > 0) {
+                sb.append(String.format(Locale.ROOT, "%s: met before (last seen %s): started at its remembered rate%n",
+                        d.device.label(), java.time.Instant.ofEpochSecond(d.rememberedSeenEpochSeconds)));
+            }
         }
         for (Governor.ServedExport e : served) {
             sb.append(String.format(Locale.ROOT, "export '%s': in-flight limit %s / %d requests, completing %s/s, in flight %d%n",

@@ -1,15 +1,10 @@
 package wbgov.governor.journal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -225,8 +220,7 @@ public final class KnobJournal {
     /** Forgets everything and removes the file (durably). */
     public synchronized void clear() throws IOException {
         entries.clear();
-        Files.deleteIfExists(file);
-        fsyncDir();
+        AtomicFile.delete(file);
     }
 
     private void persist() throws IOException {
@@ -237,31 +231,6 @@ public final class KnobJournal {
                         .append('\n');
             }
         }
-        Path tmp = dir.resolve(FILE_NAME + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.wrap(b.toString().getBytes(StandardCharsets.UTF_8));
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        } catch (IOException e) {
-            throw new JournalException("cannot write knob journal " + tmp + ": " + e, e);
-        }
-        try {
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new JournalException("cannot rename " + tmp + " to " + file + " atomically", e);
-        }
-        fsyncDir();
-    }
-
-    /** fsync of the directory makes the rename (or unlink) durable. */
-    private void fsyncDir() throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        } catch (IOException e) {
-            throw new JournalException("cannot fsync state directory " + dir + ": " + e, e);
-        }
+        AtomicFile.write(file, b.toString());
     }
 }

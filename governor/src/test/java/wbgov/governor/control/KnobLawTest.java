@@ -10,6 +10,18 @@ class KnobLawTest {
     private static final long T = 400 * MIB;
     private static final long B = 200 * MIB;
 
+    /** What {@link KnobLaw#knobs} fills in, as a value to compare. */
+    private record Knobs(long maxBytes, long minBytes, boolean strict, boolean strictLifted) {
+    }
+
+    private static Knobs knobs(long allowance, boolean policyStrict, boolean wasLifted, long floor, long thresh, long bg) {
+        Decision d = new Decision();
+        KnobLaw.knobs(d, allowance, policyStrict, wasLifted, floor, thresh, bg);
+        assertEquals(thresh, d.threshBytes);
+        assertEquals(bg, d.backgroundThreshBytes);
+        return new Knobs(d.maxBytes, d.minBytes, d.strict, d.strictLifted);
+    }
+
     @Test
     void capIsNinetyNinePercentOfTheThresholdOfNow() {
         assertEquals(4 * MIB, KnobLaw.capToThreshold(4 * MIB, T));
@@ -21,21 +33,21 @@ class KnobLawTest {
     @Test
     void strictIsLiftedAtHalfFreerunAndTakenBackBelowAQuarter() {
         // F/2 = 150 MiB, F/4 = 75 MiB
-        assertEquals(new KnobLaw.Knobs(149 * MIB, 8 * MIB, true, false), KnobLaw.knobs(149 * MIB, true, false, 8 * MIB, T, B));
-        assertEquals(new KnobLaw.Knobs(150 * MIB, 0, false, true), KnobLaw.knobs(150 * MIB, true, false, 8 * MIB, T, B));
+        assertEquals(new Knobs(149 * MIB, 8 * MIB, true, false), knobs(149 * MIB, true, false, 8 * MIB, T, B));
+        assertEquals(new Knobs(150 * MIB, 0, false, true), knobs(150 * MIB, true, false, 8 * MIB, T, B));
         // between the two: whatever it was
-        assertEquals(new KnobLaw.Knobs(100 * MIB, 0, false, true), KnobLaw.knobs(100 * MIB, true, true, 8 * MIB, T, B));
-        assertEquals(new KnobLaw.Knobs(100 * MIB, 8 * MIB, true, false), KnobLaw.knobs(100 * MIB, true, false, 8 * MIB, T, B));
-        assertEquals(new KnobLaw.Knobs(75 * MIB, 0, false, true), KnobLaw.knobs(75 * MIB, true, true, 8 * MIB, T, B));
-        assertEquals(new KnobLaw.Knobs(75 * MIB - 1, 8 * MIB, true, false), KnobLaw.knobs(75 * MIB - 1, true, true, 8 * MIB, T, B));
+        assertEquals(new Knobs(100 * MIB, 0, false, true), knobs(100 * MIB, true, true, 8 * MIB, T, B));
+        assertEquals(new Knobs(100 * MIB, 8 * MIB, true, false), knobs(100 * MIB, true, false, 8 * MIB, T, B));
+        assertEquals(new Knobs(75 * MIB, 0, false, true), knobs(75 * MIB, true, true, 8 * MIB, T, B));
+        assertEquals(new Knobs(75 * MIB - 1, 8 * MIB, true, false), knobs(75 * MIB - 1, true, true, 8 * MIB, T, B));
         // thresholds unknown: no flip either way
-        assertEquals(new KnobLaw.Knobs(1L << 30, 8 * MIB, true, false), KnobLaw.knobs(1L << 30, true, false, 8 * MIB, 0, -1));
+        assertEquals(new Knobs(1L << 30, 8 * MIB, true, false), knobs(1L << 30, true, false, 8 * MIB, 0, -1));
     }
 
     @Test
     void aPolicyWithoutStrictIsNeverStrictAndReservesNothing() {
-        assertEquals(new KnobLaw.Knobs(4 * MIB, 0, false, false), KnobLaw.knobs(4 * MIB, false, false, MIB, T, B));
-        assertEquals(new KnobLaw.Knobs(200 * MIB, 0, false, false), KnobLaw.knobs(200 * MIB, false, false, MIB, T, B));
+        assertEquals(new Knobs(4 * MIB, 0, false, false), knobs(4 * MIB, false, false, MIB, T, B));
+        assertEquals(new Knobs(200 * MIB, 0, false, false), knobs(200 * MIB, false, false, MIB, T, B));
     }
 
     @Test
@@ -51,7 +63,7 @@ class KnobLawTest {
         // T falls to 100 MiB (B 50 MiB): a 64 MiB allowance stays under the 99 MiB cap, but freerun
         // is now 75 MiB, so 64 MiB ≥ F/2 = 37.5 MiB lifts strict; a 1 GiB one is capped to 99 %.
         long t = 100 * MIB;
-        assertEquals(new KnobLaw.Knobs(64 * MIB, 0, false, true), KnobLaw.knobs(64 * MIB, true, false, 8 * MIB, t, 50 * MIB));
-        assertEquals(t - t / 100, KnobLaw.knobs(1L << 30, true, false, 8 * MIB, t, 50 * MIB).maxBytes());
+        assertEquals(new Knobs(64 * MIB, 0, false, true), knobs(64 * MIB, true, false, 8 * MIB, t, 50 * MIB));
+        assertEquals(t - t / 100, knobs(1L << 30, true, false, 8 * MIB, t, 50 * MIB).maxBytes());
     }
 }

@@ -4,13 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wbgov.governor.actuate.BdiKnobs;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.journal.KnobJournal;
+import wbgov.governor.memory.DeviceMemory;
 import wbgov.governor.policy.Policy;
 import wbgov.governor.policy.PolicySet;
 
@@ -37,13 +40,21 @@ class GovernorPlantTest {
 
     private Governor start(long threshBytes) throws Exception {
         k = new FakeKernel(tmp, threshBytes);
-        PolicySet ps = PolicySet.of(List.of(policy("slow", List.of("sdb", "sdd"), MIB, 4 * MIB),
-                policy("fast", List.of("sdc"), 8 * MIB, 64 * MIB)));
         k.plug("sdb", "8:16", 1 * MIB);
         k.plug("sdc", "8:32", 500 * MIB);
+        return restart(null);
+    }
+
+    /** A new daemon over the same plant and journal, remembering devices in {@code memory} (or not). */
+    private Governor restart(DeviceMemory memory) throws Exception {
+        PolicySet ps = PolicySet.of(List.of(policy("slow", List.of("sdb", "sdd"), MIB, 4 * MIB),
+                policy("fast", List.of("sdc"), 8 * MIB, 64 * MIB)));
         BdiKnobs knobs = new BdiKnobs(k.sys, k.proc, FakeKernel.PAGE, new KnobJournal(tmp.resolve("state")));
         gov = new Governor(new Governor.Config(60_000_000_000L, 5_000_000_000L, false,
                 false), ps, new DeviceScanner(k.sys, k.proc, null), knobs, k.roots());
+        if (memory != null) {
+            gov.remember(memory);
+        }
         gov.start(now);
         return gov;
     }
@@ -151,6 +162,48 @@ class GovernorPlantTest {
                 assertEquals(0, k.knob(bdi, "min_ratio_fine"), bdi);
             }
             assertTrue(new KnobJournal(tmp.resolve("state")).isEmpty());
+        } finally {
+            gov.close();
+        }
+    }
+
+    /**
+     * A device met in an earlier run starts at the allowance its remembered rate earns (its WWID
+     * is the key, whatever it is called now); one never met starts at its policy's initial.
+     */
+    @Test
+    void aDeviceMetBeforeStartsAtWhatItEarned() throws Exception {
+        Path memoryFile = tmp.resolve("lib/devices");
+        k = new FakeKernel(tmp, 400 * MIB);
+        k.plug("sdb", "8:16", 1 * MIB);
+        k.plug("sdc", "8:32", 500 * MIB);
+        Files.writeString(k.sys.resolve("block/sdc/wwid"), "naa.fast\n");
+        // First run, remembering: sdc is found at its initial 64 MiB, then measured at 20 MiB/s.
+        restart(DeviceMemory.load(memoryFile, System.currentTimeMillis() / 1000, new ArrayList<>()));
+        try {
+            assertEquals(64 * MIB, k.knob("8:32", "max_bytes"));
+            FakeKernel.Dev sdc = k.devices.get("sdc");
+            sdc.completionBytesPerSec = 20 * MIB;
+            sdc.dirtyingBytesPerSec = 100 * MIB;
+            run(20);
+            sdc.dirtyingBytesPerSec = 0;
+            run(5);
+            assertTrue(gov.restore());
+        } finally {
+            gov.close(); // keeps what it learned
+        }
+        DeviceMemory m = DeviceMemory.load(memoryFile, System.currentTimeMillis() / 1000, new ArrayList<>());
+        assertEquals(1, m.size(), "only sdc has a key (a WWID); sdb has none");
+        double rate = m.get("wwid:naa.fast").rateBytesPerSec();
+        assertTrue(rate > 18 * MIB && rate < 22 * MIB, "remembered " + rate);
+
+        // Second run: sdc starts at rate × 2 s, about 40 MiB, not at 64 MiB; sdb (no key) at its initial.
+        restart(m);
+        try {
+            assertEquals((long) (rate * 2), k.knob("8:32", "max_bytes"));
+            assertEquals(4 * MIB, k.knob("8:16", "max_bytes"));
+            assertTrue(gov.status(false).contains("met before"), gov.status(false));
+            assertTrue(gov.restore());
         } finally {
             gov.close();
         }
