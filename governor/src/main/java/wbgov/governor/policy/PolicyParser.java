@@ -381,7 +381,7 @@ public final class PolicyParser {
             List<DeviceKind> out = new ArrayList<>();
             List<String> known = new ArrayList<>();
             for (DeviceKind k : DeviceKind.values()) {
-                known.add(Policy.kindName(k));
+                known.add(PolicyKey.kindName(k));
             }
             for (String name : names) {
                 int idx = known.indexOf(name);
