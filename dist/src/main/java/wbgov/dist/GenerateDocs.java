@@ -11,13 +11,15 @@ import java.util.Map;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
+import wbgov.governor.policy.PolicyKeyReference;
 
 /**
  * Build-time generator (dist/build-deb.sh runs it): from the CLI's own picocli model
  * ({@code new CommandLine(new wbgov.cli.Main())}), writes one man page per command into
  * OUT/man8 ({@code wbgov.8}, {@code wbgov-run.8}, {@code wbgov-policy-check.8} …) and the bash
  * completion script OUT/bash-completion/wbgov. Nothing is written by hand, so neither can drift
- * from what the parser accepts.
+ * from what the parser accepts; wbgov-policy(8)'s POLICY KEYS section comes from the policy key
+ * table ({@link PolicyKeyReference}).
  *
  * <p>Usage: {@code GenerateDocs OUT DATE VERSION}.
  */
@@ -70,8 +72,10 @@ public final class GenerateDocs {
         List<String> seeAlso = spec.parent() == null
                 ? List.of("systemctl(1)", "journalctl(1)", "nbd-client(8)") : List.of();
         String name = ManPage.pageName(spec);
-        Files.writeString(dir.resolve(name + ".8"), renderer.render(spec, filesHere ? FILES : Map.of(), seeAlso),
-                StandardCharsets.UTF_8);
+        Map<String, Map<String, String>> sections = name.equals("wbgov-policy")
+                ? Map.of("POLICY KEYS", PolicyKeyReference.manEntries()) : Map.of();
+        Files.writeString(dir.resolve(name + ".8"), renderer.render(spec, sections, filesHere ? FILES : Map.of(),
+                seeAlso), StandardCharsets.UTF_8);
         written.add(name);
         for (CommandLine sub : ManPage.visibleSubcommands(spec)) {
             writePages(renderer, sub, dir, written);

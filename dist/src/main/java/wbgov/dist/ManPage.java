@@ -42,6 +42,16 @@ public final class ManPage {
      *     parent and subcommands
      */
     public String render(CommandSpec spec, Map<String, String> files, List<String> seeAlso) {
+        return render(spec, Map.of(), files, seeAlso);
+    }
+
+    /**
+     * Renders the page with sections of its own after EXIT STATUS.
+     *
+     * @param sections title ("POLICY KEYS") → its entries (term → text), each as FILES' are
+     */
+    public String render(CommandSpec spec, Map<String, Map<String, String>> sections, Map<String, String> files,
+            List<String> seeAlso) {
         StringBuilder b = new StringBuilder();
         String name = pageName(spec);
         b.append(".\\\" Generated from the picocli command model by wbgov.dist.ManPage; do not edit.\n");
@@ -118,12 +128,10 @@ public final class ManPage {
             }
         }
 
-        if (!files.isEmpty()) {
-            b.append(".SH FILES\n");
-            for (Map.Entry<String, String> f : files.entrySet()) {
-                b.append(".TP\n").append(italic(f.getKey())).append('\n').append(escape(f.getValue())).append('\n');
-            }
+        for (Map.Entry<String, Map<String, String>> s : sections.entrySet()) {
+            entries(b, s.getKey(), s.getValue());
         }
+        entries(b, "FILES", files);
 
         List<String> refs = new ArrayList<>();
         if (spec.parent() != null) {
@@ -143,6 +151,17 @@ public final class ManPage {
             }
         }
         return b.toString();
+    }
+
+    /** A section of tagged paragraphs, the term in italics; nothing when there are no entries. */
+    private static void entries(StringBuilder b, String title, Map<String, String> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        b.append(".SH ").append(title.contains(" ") ? quote(title) : title).append('\n');
+        for (Map.Entry<String, String> e : entries.entrySet()) {
+            b.append(".TP\n").append(italic(e.getKey())).append('\n').append(escape(e.getValue())).append('\n');
+        }
     }
 
     /**

@@ -87,6 +87,10 @@ class ManPageTest {
         GenerateDocs.writePages(RENDERER, new CommandLine(new wbgov.cli.Main()), dir, names);
         assertTrue(names.containsAll(List.of("wbgov", "wbgov-run", "wbgov-attach", "wbgov-policy-check")), names.toString());
         assertFalse(GenerateDocs.completionScript(new CommandLine(new wbgov.cli.Main())).startsWith("#!"));
+        // wbgov-policy(8) carries the key reference generated from the policy key table
+        String policy = Files.readString(dir.resolve("wbgov-policy.8"));
+        assertTrue(policy.contains(".SH \"POLICY KEYS\"\n.TP\n\\fI[policy] name\\fR\nstring, required: "), policy);
+        assertTrue(policy.contains(".TP\n\\fI[limits] drain_target\\fR\nduration, default \"2s\", 10ms..1h: "), policy);
         Peers.requireTool("man", "man-db");
         Peers.requireTool("groff", "groff-base");
         for (String n : names) {

@@ -3,6 +3,7 @@ package wbgov.governor.control;
 import wbgov.governor.estimate.DrainTime;
 import wbgov.governor.estimate.RateEstimator;
 import wbgov.governor.policy.Policy;
+import wbgov.governor.policy.PolicyKey;
 import wbgov.governor.sample.BdiSample;
 
 /**
@@ -68,7 +69,7 @@ import wbgov.governor.sample.BdiSample;
  * Every value is clamped to [max(floor, {@link Policy#ABSOLUTE_MIN_FLOOR_BYTES}), ceiling].
  */
 public final class DrainTimeController {
-    /** Where the builder's policy-level defaults come from: one place, {@link Policy.Builder}. */
+    /** Where the builder's policy-level defaults come from: the table of {@link PolicyKey}. */
     private static final Policy DEFAULTS = Policy.builder("default").build();
 
     private final long drainTargetNs;
@@ -281,10 +282,11 @@ public final class DrainTimeController {
     }
 
     /**
-     * Configuration. Drain target, floor, ceiling and strict mode default to {@link Policy}'s own
-     * defaults (one place; a policy loaded from a file sets them all through
-     * {@link #builder(Policy)}). Defaults: drain 2 s, not strict, backlog target = drain target, backlogged after ≥ half
-     * the allowance for 1 s, not after ≤ a tenth for 2 s, floor 1 MiB, ceiling 256 MiB, rate τ 500 ms, down band
+     * Configuration. Drain target, backlog target, floor, ceiling, initial allowance and strict
+     * mode default to the policy defaults and are range-checked by the policy's table,
+     * {@link PolicyKey} (a policy loaded from a file sets them all through
+     * {@link #builder(Policy)}). Other defaults: backlogged after ≥ half
+     * the allowance for 1 s, not after ≤ a tenth for 2 s, rate τ 500 ms, down band
      * 10 %, up band 20 % held 1 s, ×4 per rise, stall after 2 s, relax below half of freerun for
      * 5 s, probes ×1.25 held 3 s, first after 10 s binding, backing off to 160 s, boost up to 16.
      */
@@ -327,20 +329,22 @@ public final class DrainTimeController {
             }
         }
 
-        /** Set point: the longest the device may need to drain what it holds. 10 ms..1 h. */
+        /** Set point: the longest the device may need to drain what it holds; range as the policy's. */
         public Builder drainTargetNs(long v) {
-            check(v >= 10_000_000L && v <= 3_600_000_000_000L, "drain target must be 10ms..1h, got " + v + "ns");
+            PolicyKey.DRAIN_TARGET.check(v);
             drainTargetNs = v;
             return this;
         }
 
         /**
          * What a backlogged device holds, in seconds of its completion rate (see the class doc);
-         * negative: the drain target (no distinction). 1 ms..1 h; above the drain target it is
-         * the drain target.
+         * negative: the drain target (no distinction). Range as the policy's; above the drain
+         * target it is the drain target.
          */
         public Builder backlogTargetNs(long v) {
-            check(v < 0 || v >= 1_000_000L && v <= 3_600_000_000_000L, "backlog target must be 1ms..1h, got " + v + "ns");
+            if (v >= 0) {
+                PolicyKey.BACKLOG_TARGET.check(v);
+            }
             backlogTargetNs = v;
             return this;
         }
@@ -363,23 +367,20 @@ public final class DrainTimeController {
 
         /** Never below; at least {@link Policy#ABSOLUTE_MIN_FLOOR_BYTES}. */
         public Builder floorBytes(long v) {
-            check(v >= Policy.ABSOLUTE_MIN_FLOOR_BYTES, "floor must be at least "
-                    + Policy.ABSOLUTE_MIN_FLOOR_BYTES + " bytes, got " + v);
+            PolicyKey.FLOOR.check(v);
             floorBytes = v;
             return this;
         }
 
         public Builder ceilingBytes(long v) {
-            check(v >= Policy.ABSOLUTE_MIN_FLOOR_BYTES, "ceiling must be at least "
-                    + Policy.ABSOLUTE_MIN_FLOOR_BYTES + " bytes, got " + v);
+            PolicyKey.CEILING.check(v);
             ceilingBytes = v;
             return this;
         }
 
         /** Held before any measurement; defaults to the floor. */
         public Builder initialBytes(long v) {
-            check(v >= Policy.ABSOLUTE_MIN_FLOOR_BYTES, "initial must be at least "
-                    + Policy.ABSOLUTE_MIN_FLOOR_BYTES + " bytes, got " + v);
+            PolicyKey.INITIAL.check(v);
             initialBytes = v;
             return this;
         }

@@ -2,6 +2,7 @@ package wbgov.governor.control;
 
 import wbgov.governor.estimate.RateEstimator;
 import wbgov.governor.policy.Policy;
+import wbgov.governor.policy.PolicyKey;
 
 /**
  * The in-flight limit of one export of the bundled NBD server: how many bytes and requests it
@@ -148,10 +149,13 @@ public final class InflightController {
         return d;
     }
 
-    /** Defaults: 20 ms target, 32 MiB largest request (NBD's usual maximum), 64 MiB and 1024 requests max. */
+    /**
+     * Defaults: the policy's inflight_latency ({@link PolicyKey#INFLIGHT_LATENCY}), 32 MiB largest
+     * request (NBD's usual maximum), 64 MiB and 1024 requests max.
+     */
     public static final class Builder {
-        /** Policy inflight_latency's default: one place, {@link Policy.Builder}. */
-        private long latencyTargetNs = Policy.builder("default").build().inflightLatencyNs();
+        /** Policy inflight_latency's default: one place, the table of {@link PolicyKey}. */
+        private long latencyTargetNs = (Long) PolicyKey.INFLIGHT_LATENCY.defaultValue();
         private long maxRequestBytes = 32L << 20;
         private long maxInflightBytes = 64L << 20;
         private int maxRequests = 1024;
@@ -171,9 +175,9 @@ public final class InflightController {
             }
         }
 
-        /** Latency target L (policy inflight_latency). 100 µs..60 s. */
+        /** Latency target L (policy inflight_latency), in that key's range. */
         public Builder latencyTargetNs(long v) {
-            check(v >= 100_000L && v <= 60_000_000_000L, "latency target must be 100us..60s, got " + v + "ns");
+            PolicyKey.INFLIGHT_LATENCY.check(v);
             latencyTargetNs = v;
             return this;
         }

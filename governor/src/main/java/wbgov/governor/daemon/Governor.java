@@ -179,7 +179,7 @@ public final class Governor implements AutoCloseable {
      * Lets this governor set an export's in-flight limit by Little's law, with the latency
      * target of the policy that governs NBD devices: of the policies whose {@code kind} includes
      * nbd, the one of highest precedence (the set is kept in precedence order), whatever its name.
-     * Without one, {@link InflightController}'s default (the policy default, 20 ms).
+     * Without one, {@link InflightController}'s default (the policy default of inflight_latency).
      */
     public void govern(Export export) {
         InflightController.Builder b = InflightController.builder();

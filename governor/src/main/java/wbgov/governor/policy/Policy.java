@@ -1,8 +1,28 @@
 package wbgov.governor.policy;
 
+import static wbgov.governor.policy.PolicyKey.BACKLOG_TARGET;
+import static wbgov.governor.policy.PolicyKey.CEILING;
+import static wbgov.governor.policy.PolicyKey.CHAIN_KIND;
+import static wbgov.governor.policy.PolicyKey.DEVICE_NAME;
+import static wbgov.governor.policy.PolicyKey.DRAIN_TARGET;
+import static wbgov.governor.policy.PolicyKey.FLOOR;
+import static wbgov.governor.policy.PolicyKey.FSTYPE;
+import static wbgov.governor.policy.PolicyKey.GOVERN;
+import static wbgov.governor.policy.PolicyKey.INFLIGHT_LATENCY;
+import static wbgov.governor.policy.PolicyKey.INITIAL;
+import static wbgov.governor.policy.PolicyKey.KIND;
+import static wbgov.governor.policy.PolicyKey.MODEL;
+import static wbgov.governor.policy.PolicyKey.MOUNT;
+import static wbgov.governor.policy.PolicyKey.NAME;
+import static wbgov.governor.policy.PolicyKey.PRIORITY;
+import static wbgov.governor.policy.PolicyKey.REMOVABLE;
+import static wbgov.governor.policy.PolicyKey.ROTATIONAL;
+import static wbgov.governor.policy.PolicyKey.STRICT;
+import static wbgov.governor.policy.PolicyKey.TRANSPORT;
+import static wbgov.governor.policy.PolicyKey.VENDOR;
+
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.function.Function;
 import wbgov.governor.discover.DeviceInfo;
 import wbgov.governor.discover.DeviceKind;
@@ -17,6 +37,9 @@ import wbgov.nbd.units.Units;
  * when any of them does (OR). A policy with no match key matches every device (the default
  * policy). When several policies match, the highest {@code priority} wins (see
  * {@link PolicySet}).
+ *
+ * <p>Every value is kept by its {@link PolicyKey}, whose table holds the defaults and ranges;
+ * the accessors below are typed views of it.
  *
  * <p>Limits: {@code drainTargetNs} is the controller's set point, the longest a device may need
  * to drain what it holds; {@code floorBytes} ≤ {@code initialBytes} ≤ {@code ceilingBytes} bound
@@ -35,62 +58,39 @@ public final class Policy {
      */
     public static final long ABSOLUTE_MIN_FLOOR_BYTES = 1L << 20;
 
-    private final String name;
-    private final int priority;
     private final String source;
-    private final List<DeviceKind> kinds;
-    private final List<String> transports;
-    private final Boolean removable;
-    private final Boolean rotational;
-    private final List<String> names;
-    private final List<String> mounts;
-    private final List<String> fsTypes;
-    private final List<String> vendors;
-    private final List<String> models;
-    private final List<DeviceKind> chainKinds;
-    private final boolean govern;
-    private final long drainTargetNs;
-    private final long backlogTargetNs;
-    private final long floorBytes;
-    private final long ceilingBytes;
-    private final long initialBytes;
-    private final boolean strict;
-    private final long inflightLatencyNs;
+    /** By {@link PolicyKey#ordinal()}; derived defaults resolved. */
+    private final Object[] values;
 
-    private Policy(Builder b) {
-        name = b.name;
-        priority = b.priority;
-        source = b.source;
-        kinds = List.copyOf(b.kinds);
-        transports = List.copyOf(b.transports);
-        removable = b.removable;
-        rotational = b.rotational;
-        names = List.copyOf(b.names);
-        mounts = List.copyOf(b.mounts);
-        fsTypes = List.copyOf(b.fsTypes);
-        vendors = List.copyOf(b.vendors);
-        models = List.copyOf(b.models);
-        chainKinds = List.copyOf(b.chainKinds);
-        govern = b.govern;
-        drainTargetNs = b.drainTargetNs;
-        backlogTargetNs = b.backlogTargetNs < 0 ? b.drainTargetNs : b.backlogTargetNs;
-        floorBytes = b.floorBytes;
-        ceilingBytes = b.ceilingBytes;
-        initialBytes = b.initialBytes < 0 ? b.floorBytes : b.initialBytes;
-        strict = b.strict;
-        inflightLatencyNs = b.inflightLatencyNs;
+    private Policy(String source, Object[] values) {
+        this.source = source;
+        this.values = values;
     }
 
     public static Builder builder(String name) {
-        return new Builder(name);
+        return new Builder().set(NAME, name);
+    }
+
+    /** The value of a key: a String, Long, Boolean (null: any) or an immutable List. */
+    public Object value(PolicyKey k) {
+        return values[k.ordinal()];
+    }
+
+    private long number(PolicyKey k) {
+        return (Long) value(k);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> List<T> list(PolicyKey k) {
+        return (List<T>) value(k);
     }
 
     public String name() {
-        return name;
+        return (String) value(NAME);
     }
 
     public int priority() {
-        return priority;
+        return (int) number(PRIORITY);
     }
 
     /** Where it came from ("policies/nbd.toml"), "" when built in code. */
@@ -99,54 +99,54 @@ public final class Policy {
     }
 
     public List<DeviceKind> kinds() {
-        return kinds;
+        return list(KIND);
     }
 
     public List<String> transports() {
-        return transports;
+        return list(TRANSPORT);
     }
 
     /** Required removable flag, or null when any. */
     public Boolean removable() {
-        return removable;
+        return (Boolean) value(REMOVABLE);
     }
 
     /** Required rotational flag, or null when any. */
     public Boolean rotational() {
-        return rotational;
+        return (Boolean) value(ROTATIONAL);
     }
 
     public List<String> names() {
-        return names;
+        return list(DEVICE_NAME);
     }
 
     public List<String> mounts() {
-        return mounts;
+        return list(MOUNT);
     }
 
     public List<String> fsTypes() {
-        return fsTypes;
+        return list(FSTYPE);
     }
 
     public List<String> vendors() {
-        return vendors;
+        return list(VENDOR);
     }
 
     public List<String> models() {
-        return models;
+        return list(MODEL);
     }
 
     public List<DeviceKind> chainKinds() {
-        return chainKinds;
+        return list(CHAIN_KIND);
     }
 
     /** False: wbgov leaves the device's knobs as the kernel has them. */
     public boolean govern() {
-        return govern;
+        return (Boolean) value(GOVERN);
     }
 
     public long drainTargetNs() {
-        return drainTargetNs;
+        return number(DRAIN_TARGET);
     }
 
     /**
@@ -154,149 +154,60 @@ public final class Policy {
      * completion rate; ≤ the drain target, equal to it unless the policy sets backlog_target.
      */
     public long backlogTargetNs() {
-        return backlogTargetNs;
+        return number(BACKLOG_TARGET);
     }
 
     public long floorBytes() {
-        return floorBytes;
+        return number(FLOOR);
     }
 
     public long ceilingBytes() {
-        return ceilingBytes;
+        return number(CEILING);
     }
 
     /** The allowance held before any measurement: an idle slow device is already capped. */
     public long initialBytes() {
-        return initialBytes;
+        return number(INITIAL);
     }
 
     /** Whether to set the bdi's strict_limit (its cap then binds even below the freerun point). */
     public boolean strict() {
-        return strict;
+        return (Boolean) value(STRICT);
     }
 
     /** Latency target for the bundled NBD server's in-flight limit (Little's law). */
     public long inflightLatencyNs() {
-        return inflightLatencyNs;
+        return number(INFLIGHT_LATENCY);
+    }
+
+    /** Whether a [match] key takes part: a non-empty list or a flag that is not "any". */
+    private boolean present(PolicyKey k) {
+        Object v = value(k);
+        return v != null && !(v instanceof List<?> l && l.isEmpty());
     }
 
     /** How many match keys the policy has; 0 for a catch-all. */
     public int matchKeyCount() {
         int n = 0;
-        n += kinds.isEmpty() ? 0 : 1;
-        n += transports.isEmpty() ? 0 : 1;
-        n += removable == null ? 0 : 1;
-        n += rotational == null ? 0 : 1;
-        n += names.isEmpty() ? 0 : 1;
-        n += mounts.isEmpty() ? 0 : 1;
-        n += fsTypes.isEmpty() ? 0 : 1;
-        n += vendors.isEmpty() ? 0 : 1;
-        n += models.isEmpty() ? 0 : 1;
-        n += chainKinds.isEmpty() ? 0 : 1;
+        for (PolicyKey k : PolicyKey.in(PolicyKey.Section.MATCH)) {
+            n += present(k) ? 1 : 0;
+        }
         return n;
     }
 
     /**
      * Whether this policy matches a device, saying why in {@code why}: one line per match key that
-     * held, or, on failure, the first key that did not hold as the last line.
+     * held, or, on failure, the first key that did not hold as the last line. The keys are tested
+     * in {@link PolicyKey} order, each by its {@link Matcher}.
      *
      * @param chainLookup resolves a bdi name of {@code device.chain()} to its DeviceInfo, or null
      *     when unknown; used by {@code chain_kind}
      */
     public boolean matches(DeviceInfo device, Function<String, DeviceInfo> chainLookup, List<String> why) {
-        if (!kinds.isEmpty()) {
-            if (!kinds.contains(device.kind())) {
-                why.add("kind " + kindName(device.kind()) + " not in " + kindNames(kinds));
+        for (PolicyKey k : PolicyKey.in(PolicyKey.Section.MATCH)) {
+            if (present(k) && !k.matcher().test(value(k), device, chainLookup, why)) {
                 return false;
             }
-            why.add("kind " + kindName(device.kind()) + " in " + kindNames(kinds));
-        }
-        if (!transports.isEmpty()) {
-            if (!transports.contains(device.transport())) {
-                why.add("transport " + device.transport() + " not in " + transports);
-                return false;
-            }
-            why.add("transport " + device.transport() + " in " + transports);
-        }
-        if (removable != null) {
-            if (device.removable() != removable) {
-                why.add("removable is " + device.removable() + ", not " + removable);
-                return false;
-            }
-            why.add("removable = " + removable);
-        }
-        if (rotational != null) {
-            if (device.rotational() != rotational) {
-                why.add("rotational is " + device.rotational() + ", not " + rotational);
-                return false;
-            }
-            why.add("rotational = " + rotational);
-        }
-        if (!names.isEmpty()) {
-            String hit = firstMatch(names, device.bdi());
-            if (hit == null && device.blockDevice() != null) {
-                hit = firstMatch(names, device.blockDevice());
-            }
-            if (hit == null) {
-                why.add("name " + device.label() + " matches none of " + names);
-                return false;
-            }
-            why.add("name " + device.label() + " matches \"" + hit + "\"");
-        }
-        if (!mounts.isEmpty()) {
-            String hit = null;
-            String at = null;
-            for (String mp : device.mountPoints()) {
-                hit = firstMatch(mounts, mp);
-                if (hit != null) {
-                    at = mp;
-                    break;
-                }
-            }
-            if (hit == null) {
-                why.add("mounts " + device.mountPoints() + " match none of " + mounts);
-                return false;
-            }
-            why.add("mount " + at + " matches \"" + hit + "\"");
-        }
-        if (!fsTypes.isEmpty()) {
-            String hit = firstMatch(fsTypes, device.fsType());
-            if (hit == null) {
-                why.add("fstype \"" + device.fsType() + "\" matches none of " + fsTypes);
-                return false;
-            }
-            why.add("fstype " + device.fsType() + " matches \"" + hit + "\"");
-        }
-        if (!vendors.isEmpty()) {
-            String hit = firstMatch(vendors, device.vendor());
-            if (hit == null) {
-                why.add("vendor \"" + device.vendor() + "\" matches none of " + vendors);
-                return false;
-            }
-            why.add("vendor " + device.vendor() + " matches \"" + hit + "\"");
-        }
-        if (!models.isEmpty()) {
-            String hit = firstMatch(models, device.model());
-            if (hit == null) {
-                why.add("model \"" + device.model() + "\" matches none of " + models);
-                return false;
-            }
-            why.add("model " + device.model() + " matches \"" + hit + "\"");
-        }
-        if (!chainKinds.isEmpty()) {
-            String link = null;
-            for (String bdi : device.chain()) {
-                DeviceInfo d = chainLookup.apply(bdi);
-                if (d != null && chainKinds.contains(d.kind())) {
-                    link = d.label();
-                    break;
-                }
-            }
-            if (link == null) {
-                why.add("no link of chain " + device.chain() + " is of kind " + kindNames(chainKinds));
-                return false;
-            }
-            why.add("chain link " + link + " is of kind in " + kindNames(chainKinds));
         }
         if (matchKeyCount() == 0) {
             why.add("no match keys: matches every device");
@@ -304,84 +215,51 @@ public final class Policy {
         return true;
     }
 
-    /** One line: the limits, as explain and logs print them. */
+    /**
+     * One line: the limits, as explain and logs print them, in {@link PolicyKey} order; a key
+     * whose default is another key's value only where it differs from it.
+     */
     public String describeLimits() {
-        if (!govern) {
+        if (!govern()) {
             return "not governed";
         }
-        return "drain_target " + Units.formatDurationNs(drainTargetNs)
-                + (backlogTargetNs < drainTargetNs ? ", backlog_target " + Units.formatDurationNs(backlogTargetNs) : "")
-                + ", floor " + Units.formatBytes(floorBytes)
-                + ", ceiling " + Units.formatBytes(ceilingBytes)
-                + ", initial " + Units.formatBytes(initialBytes)
-                + (strict ? ", strict" : ", not strict")
-                + ", inflight_latency " + Units.formatDurationNs(inflightLatencyNs);
+        List<String> parts = new ArrayList<>();
+        for (PolicyKey k : PolicyKey.in(PolicyKey.Section.LIMITS)) {
+            Object v = value(k);
+            if (k == GOVERN || k.defaultFrom() != null && v.equals(value(k.defaultFrom()))) {
+                continue;
+            }
+            parts.add(v instanceof Boolean b ? (b ? "" : "not ") + k.tomlName()
+                    : k.tomlName() + " " + k.type().format(v));
+        }
+        return String.join(", ", parts);
     }
 
     @Override
     public String toString() {
-        return name + " (priority " + priority + (source.isEmpty() ? "" : ", " + source) + ")";
+        return name() + " (priority " + priority() + (source.isEmpty() ? "" : ", " + source) + ")";
     }
 
-    /** Lowercase name as policy files spell it: NETWORK_FS → "network_fs". */
-    static String kindName(DeviceKind k) {
-        return k.name().toLowerCase(Locale.ROOT);
-    }
-
-    private static String kindNames(List<DeviceKind> ks) {
-        List<String> out = new ArrayList<>(ks.size());
-        for (DeviceKind k : ks) {
-            out.add(kindName(k));
-        }
-        return out.toString();
-    }
-
-    private static String firstMatch(List<String> patterns, String text) {
-        for (String p : patterns) {
-            if (Glob.matches(p, text)) {
-                return p;
-            }
-        }
-        return null;
-    }
-
-    /** Defaults are a conservative governed policy: 2 s drain, 1 MiB floor (the absolute minimum), 256 MiB ceiling. */
+    /**
+     * Starts from every key's {@link PolicyKey#defaultValue() default}; each setter checks its
+     * key's range, {@link #build} the limits against each other.
+     */
     public static final class Builder {
-        private final String name;
-        private int priority = 0;
+        private final Object[] values = PolicyKey.defaults();
         private String source = "";
-        private List<DeviceKind> kinds = List.of();
-        private List<String> transports = List.of();
-        private Boolean removable;
-        private Boolean rotational;
-        private List<String> names = List.of();
-        private List<String> mounts = List.of();
-        private List<String> fsTypes = List.of();
-        private List<String> vendors = List.of();
-        private List<String> models = List.of();
-        private List<DeviceKind> chainKinds = List.of();
-        private boolean govern = true;
-        private long drainTargetNs = 2_000_000_000L;
-        private long backlogTargetNs = -1;
-        private long floorBytes = ABSOLUTE_MIN_FLOOR_BYTES;
-        private long ceilingBytes = 256L << 20;
-        private long initialBytes = -1;
-        private boolean strict = false;
-        private long inflightLatencyNs = 20_000_000L;
 
-        private Builder(String name) {
-            if (name == null || name.isBlank()) {
-                throw new IllegalArgumentException("name must not be empty");
-            }
-            this.name = name;
+        Builder() {
+        }
+
+        /** Sets a key, checked by {@link PolicyKey#check}; lists are copied. */
+        Builder set(PolicyKey k, Object v) {
+            k.check(v);
+            values[k.ordinal()] = v instanceof List<?> l ? List.copyOf(l) : v;
+            return this;
         }
 
         public Builder priority(int v) {
-            if (v < 0 || v > 1000) {
-                throw new IllegalArgumentException("priority must be in 0..1000, got " + v);
-            }
-            priority = v;
-            return this;
+            return set(PRIORITY, (long) v);
         }
 
         public Builder source(String v) {
@@ -390,139 +268,129 @@ public final class Policy {
         }
 
         public Builder kinds(List<DeviceKind> v) {
-            kinds = List.copyOf(v);
-            return this;
+            return set(KIND, v);
         }
 
         public Builder transports(List<String> v) {
-            transports = List.copyOf(v);
-            return this;
+            return set(TRANSPORT, v);
         }
 
         public Builder removable(Boolean v) {
-            removable = v;
-            return this;
+            return set(REMOVABLE, v);
         }
 
         public Builder rotational(Boolean v) {
-            rotational = v;
-            return this;
+            return set(ROTATIONAL, v);
         }
 
         public Builder names(List<String> v) {
-            names = List.copyOf(v);
-            return this;
+            return set(DEVICE_NAME, v);
         }
 
         public Builder mounts(List<String> v) {
-            mounts = List.copyOf(v);
-            return this;
+            return set(MOUNT, v);
         }
 
         public Builder fsTypes(List<String> v) {
-            fsTypes = List.copyOf(v);
-            return this;
+            return set(FSTYPE, v);
         }
 
         public Builder vendors(List<String> v) {
-            vendors = List.copyOf(v);
-            return this;
+            return set(VENDOR, v);
         }
 
         public Builder models(List<String> v) {
-            models = List.copyOf(v);
-            return this;
+            return set(MODEL, v);
         }
 
         public Builder chainKinds(List<DeviceKind> v) {
-            chainKinds = List.copyOf(v);
-            return this;
+            return set(CHAIN_KIND, v);
         }
 
         public Builder govern(boolean v) {
-            govern = v;
-            return this;
+            return set(GOVERN, v);
         }
 
         public Builder drainTargetNs(long v) {
-            if (v < 10_000_000L || v > 3_600_000_000_000L) {
-                throw new IllegalArgumentException("drain_target must be between 10ms and 1h, got "
-                        + Units.formatDurationNs(v));
-            }
-            drainTargetNs = v;
-            return this;
+            return set(DRAIN_TARGET, v);
         }
 
         /** What a backlogged device holds, in seconds of its rate; at most the drain target. */
         public Builder backlogTargetNs(long v) {
-            if (v < 1_000_000L || v > 3_600_000_000_000L) {
-                throw new IllegalArgumentException("backlog_target must be between 1ms and 1h, got "
-                        + Units.formatDurationNs(v));
-            }
-            backlogTargetNs = v;
-            return this;
+            return set(BACKLOG_TARGET, v);
         }
 
         public Builder floorBytes(long v) {
-            if (v < ABSOLUTE_MIN_FLOOR_BYTES) {
-                throw new IllegalArgumentException("floor must be at least "
-                        + Units.formatBytes(ABSOLUTE_MIN_FLOOR_BYTES)
-                        + " (below it even a slow device loses speed), got " + Units.formatBytes(v));
-            }
-            floorBytes = v;
-            return this;
+            return set(FLOOR, v);
         }
 
         public Builder ceilingBytes(long v) {
-            if (v < ABSOLUTE_MIN_FLOOR_BYTES) {
-                throw new IllegalArgumentException("ceiling must be at least "
-                        + Units.formatBytes(ABSOLUTE_MIN_FLOOR_BYTES) + ", got " + Units.formatBytes(v));
-            }
-            ceilingBytes = v;
-            return this;
+            return set(CEILING, v);
         }
 
         /** Before any measurement; defaults to the floor. */
         public Builder initialBytes(long v) {
-            if (v < ABSOLUTE_MIN_FLOOR_BYTES) {
-                throw new IllegalArgumentException("initial must be at least "
-                        + Units.formatBytes(ABSOLUTE_MIN_FLOOR_BYTES) + ", got " + Units.formatBytes(v));
-            }
-            initialBytes = v;
-            return this;
+            return set(INITIAL, v);
         }
 
         public Builder strict(boolean v) {
-            strict = v;
-            return this;
+            return set(STRICT, v);
         }
 
         public Builder inflightLatencyNs(long v) {
-            if (v < 100_000L || v > 60_000_000_000L) {
-                throw new IllegalArgumentException("inflight_latency must be between 100us and 60s, got "
-                        + Units.formatDurationNs(v));
-            }
-            inflightLatencyNs = v;
-            return this;
+            return set(INFLIGHT_LATENCY, v);
         }
 
-        /** Checks the limits against each other: floor ≤ initial ≤ ceiling, backlog ≤ drain target. */
+        /** The values with derived defaults filled in (backlog_target from drain_target …). */
+        private Object[] resolved() {
+            Object[] v = values.clone();
+            for (PolicyKey k : PolicyKey.values()) {
+                if (v[k.ordinal()] == null && k.defaultFrom() != null) {
+                    v[k.ordinal()] = v[k.defaultFrom().ordinal()];
+                }
+            }
+            return v;
+        }
+
+        /**
+         * A relation between limits that does not hold.
+         *
+         * @param keys the keys it involves, for the binder to name the line of the last one set
+         */
+        record Conflict(String message, List<PolicyKey> keys) {
+        }
+
+        /** The first relation that does not hold: backlog ≤ drain target, floor ≤ initial ≤ ceiling; or null. */
+        Conflict conflict() {
+            Object[] v = resolved();
+            long drain = (Long) v[DRAIN_TARGET.ordinal()];
+            long backlog = (Long) v[BACKLOG_TARGET.ordinal()];
+            long floor = (Long) v[FLOOR.ordinal()];
+            long ceiling = (Long) v[CEILING.ordinal()];
+            long initial = (Long) v[INITIAL.ordinal()];
+            if (backlog > drain) {
+                return new Conflict("backlog_target " + Units.formatDurationNs(backlog) + " is above drain_target "
+                        + Units.formatDurationNs(drain) + ": a backlogged device never holds more than the drain target",
+                        List.of(BACKLOG_TARGET, DRAIN_TARGET));
+            }
+            if (floor > ceiling) {
+                return new Conflict("floor " + Units.formatBytes(floor) + " is above ceiling "
+                        + Units.formatBytes(ceiling), List.of(FLOOR, CEILING));
+            }
+            if (initial < floor || initial > ceiling) {
+                return new Conflict("initial " + Units.formatBytes(initial) + " is outside floor..ceiling "
+                        + Units.formatBytes(floor) + ".." + Units.formatBytes(ceiling), List.of(INITIAL, FLOOR, CEILING));
+            }
+            return null;
+        }
+
+        /** Checks the limits against each other ({@link #conflict}). */
         public Policy build() {
-            if (backlogTargetNs > drainTargetNs) {
-                throw new IllegalArgumentException("backlog_target " + Units.formatDurationNs(backlogTargetNs)
-                        + " is above drain_target " + Units.formatDurationNs(drainTargetNs)
-                        + ": a backlogged device never holds more than the drain target");
+            Conflict c = conflict();
+            if (c != null) {
+                throw new IllegalArgumentException(c.message());
             }
-            if (floorBytes > ceilingBytes) {
-                throw new IllegalArgumentException("floor " + Units.formatBytes(floorBytes)
-                        + " is above ceiling " + Units.formatBytes(ceilingBytes));
-            }
-            if (initialBytes >= 0 && (initialBytes < floorBytes || initialBytes > ceilingBytes)) {
-                throw new IllegalArgumentException("initial " + Units.formatBytes(initialBytes)
-                        + " is outside floor..ceiling " + Units.formatBytes(floorBytes) + ".."
-                        + Units.formatBytes(ceilingBytes));
-            }
-            return new Policy(this);
+            return new Policy(source, resolved());
         }
     }
 }

@@ -126,7 +126,7 @@ class PolicyParserTest {
                         + "vendor = \"a\" \"b\"\n[[x]]\n[limits\n",
                 "5: syntax: expected 'key = value'",
                 "6: syntax: unterminated string",
-                "7: syntax: an array must close with ']' on the same line",
+                "7: syntax: an array must close with ']' before the next key or section; it is still open at line 8",
                 "8: syntax: unsupported value ext4",
                 "9: syntax: unexpected text after the string",
                 "10: syntax: arrays of tables",
