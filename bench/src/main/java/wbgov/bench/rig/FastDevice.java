@@ -170,13 +170,7 @@ public final class FastDevice implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try {
-            teardown.close();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
+        teardown.closeIo();
     }
 
     private void teardown() throws IOException {

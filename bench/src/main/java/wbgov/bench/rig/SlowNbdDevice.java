@@ -227,13 +227,7 @@ public final class SlowNbdDevice implements AutoCloseable {
     /** Tears everything down (idempotent); see the class comment for the order. */
     @Override
     public void close() throws IOException {
-        try {
-            teardown.close();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
+        teardown.closeIo();
     }
 
     private void teardown() throws IOException {
