@@ -103,14 +103,12 @@ public final class ContentionScenario extends Scenario {
 
     @Override
     protected BenchContext.Devices devices() {
-        return new BenchContext.Devices(List.of(slow.loopBdi(), slow.fuseBdi(), fast.bdi()),
-                List.of(slow.loopBdi(), slow.fuseBdi()), List.of(slow.export()));
+        return BenchContext.Devices.of(List.of(slow), fast.bdi());
     }
 
     @Override
     protected RunResult runOne(Configuration c) throws Exception {
-        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).device("slow", slow.loopBdi())
-                .device("slow_fuse", slow.fuseBdi()).export("slow", slow.export()).device("fast", fast.bdi());
+        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).nbd("slow", slow).device("fast", fast.bdi());
         Recorder.WriterSlot slowSlot = rec.writer("slow_writer");
         Recorder.WriterSlot fastSlot = rec.writer("fast_writer");
         Recording recording = rec.start();
