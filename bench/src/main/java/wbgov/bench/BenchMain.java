@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import wbgov.bench.nbd.NbdBench;
 import wbgov.bench.writeback.WritebackBench;
 
 /**

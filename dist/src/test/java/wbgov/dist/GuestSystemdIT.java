@@ -1,21 +1,18 @@
 package wbgov.dist;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import wbgov.nbd.testing.GuestRun;
 import wbgov.nbd.testing.Peers;
 
 /**
@@ -31,7 +28,6 @@ import wbgov.nbd.testing.Peers;
  * package); under {@code CI=true} those fail instead.
  */
 class GuestSystemdIT {
-    private static final Pattern CHECK = Pattern.compile("^CHECK (PASS|FAIL) (.*)$", Pattern.MULTILINE);
     /** Measured 515 s of guest time (nbd phase included) under TCG on two cores; room for busier hosts. */
     private static final long GUEST_TIMEOUT_S = 1200;
 
@@ -58,35 +54,8 @@ class GuestSystemdIT {
         Files.copy(Path.of(debProp), deb, StandardCopyOption.REPLACE_EXISTING);
         Path deb2 = repackWithHigherVersion(deb, run);
 
-        List<String> cmd = List.of(runGuest.toString(), "-s", "-q", "-m", "2048",
-                "-t", Long.toString(GUEST_TIMEOUT_S - 60), "-w", run.toString(),
-                "-e", "DEB=" + deb, "-e", "DEB2=" + deb2, script.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(run.resolve("host.log").toFile()).start();
-        try {
-            if (!p.waitFor(GUEST_TIMEOUT_S, TimeUnit.SECONDS)) {
-                p.destroy(); // SIGTERM: run-guest.sh kills its qemu on the way out
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        } finally {
-            killQemu(run);
-        }
-        String console = read(run.resolve("console.log"));
-        String host = read(run.resolve("host.log"));
-        int rc = p.exitValue();
-        System.out.println(console);
-
-        List<String> passed = new ArrayList<>();
-        List<String> failed = new ArrayList<>();
-        Matcher m = CHECK.matcher(console);
-        while (m.find()) {
-            (m.group(1).equals("PASS") ? passed : failed).add(m.group(2).trim());
-        }
-        String context = "\n--- host side:\n" + host + "\n--- console (" + run.resolve("console.log") + "):\n" + tail(console, 200);
-        assertTrue(rc != 124, "the guest did not finish in time" + context);
-        assertTrue(failed.isEmpty(), failed.size() + " failed guest checks: " + failed + context);
-        assertEquals(0, rc, "guest script exit status" + context);
-        for (String must : List.of("installed:", "postinst enabled", "active right after start returned",
+        GuestRun guest = GuestRun.boot(runGuest, true, run, GUEST_TIMEOUT_S, List.of("DEB=" + deb, "DEB2=" + deb2), script);
+        guest.assertChecks(List.of("installed:", "postinst enabled", "active right after start returned",
                 "STATUS= text", "knobs governed while running", "'policies reloaded'", "'policies NOT reloaded'",
                 "file:line", "the old policies kept", "'Watchdog timeout'", "knobs restored in between",
                 "started a new main PID", "no info lines", "nbd: wbgov-nbd@nbd0 active",
@@ -95,9 +64,7 @@ class GuestSystemdIT {
                 "nbd: the stop counted as clean", "nbd: /dev/nbd0 disconnected", "nbd: no server process left",
                 "nbd: /run/wbgov/nbd0.sock and nbd0.pid gone", "stop: every knob back", "wbgov status exits 3",
                 "upgrade: the admin policy kept", "upgrade: the service runs", "purge: every knob back",
-                "purge: unit gone", "purge: /etc/wbgov gone", "purge: /var/lib/wbgov gone", "purge: /etc/default/wbgov gone")) {
-            assertTrue(passed.stream().anyMatch(s -> s.contains(must)), "no passing check '" + must + "'" + context);
-        }
+                "purge: unit gone", "purge: /etc/wbgov gone", "purge: /var/lib/wbgov gone", "purge: /etc/default/wbgov gone"), 200);
     }
 
     /**
@@ -128,25 +95,5 @@ class GuestSystemdIT {
             fail(String.join(" ", cmd) + " failed:\n" + out);
         }
         return out;
-    }
-
-    /** If qemu outlived its runner (SIGKILL, a crash), end it: the host is left as it was. */
-    private static void killQemu(Path run) {
-        try {
-            long pid = Long.parseLong(Files.readString(run.resolve("qemu.pid")).trim());
-            ProcessHandle.of(pid).filter(h -> h.info().command().orElse("").contains("qemu"))
-                    .ifPresent(ProcessHandle::destroyForcibly);
-        } catch (IOException | NumberFormatException e) {
-            // no pid file: qemu never started or run-guest.sh cleaned up
-        }
-    }
-
-    private static String read(Path p) throws IOException {
-        return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "(no " + p.getFileName() + ")";
-    }
-
-    private static String tail(String s, int lines) {
-        List<String> l = Arrays.asList(s.split("\n"));
-        return String.join("\n", l.subList(Math.max(0, l.size() - lines), l.size()));
     }
 }

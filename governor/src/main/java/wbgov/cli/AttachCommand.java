@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -55,26 +56,8 @@ public final class AttachCommand implements Callable<Integer> {
     @Option(names = "--read-only", description = "a read-only device")
     boolean readOnly;
 
-    @Option(names = "--inflight", paramLabel = "N", description = "in-flight request limit (default 256)")
-    int inflight = 256;
-
-    @Option(names = "--inflight-bytes", paramLabel = "SIZE", description = "in-flight byte limit and buffer pool size (default 64M)")
-    String inflightBytes = "64M";
-
-    @Option(names = "--rate", paramLabel = "BYTES_PER_S", description = "emulate a backend of this speed (0 = unlimited)")
-    String rate = "0";
-
-    @Option(names = "--latency", paramLabel = "DURATION", description = "emulated service time per request")
-    String latency = "0";
-
-    @Option(names = "--control", paramLabel = "PATH", description = "control socket for 'wbgov ctl'")
-    Path control;
-
-    @Option(names = "--no-mlock", description = "do not lock memory (mlockall)")
-    boolean noMlock;
-
-    @Option(names = "--no-io-flusher", description = "do not mark I/O threads with PR_SET_IO_FLUSHER")
-    boolean noIoFlusher;
+    @Mixin
+    ServingOptions serving = new ServingOptions();
 
     @Parameters(index = "0", paramLabel = "DEVICE", description = "/dev/nbdN")
     String device;
@@ -104,13 +87,7 @@ public final class AttachCommand implements Callable<Integer> {
         s.name = d.name;
         s.description = "wbgov attach " + d.dev;
         s.readOnly = readOnly;
-        s.inflight = inflight;
-        s.inflightBytes = inflightBytes;
-        s.rate = rate;
-        s.latency = latency;
-        s.control = control;
-        s.noMlock = noMlock;
-        s.noIoFlusher = noIoFlusher;
+        s.serving = serving;
         if (listen != null) {
             s.listen = listen;
         } else {

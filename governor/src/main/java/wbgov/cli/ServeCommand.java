@@ -115,11 +115,11 @@ public final class ServeCommand implements Callable<Integer> {
             Backend be = spec.open(o.readOnly);
             try {
                 b = Export.builder(be).name(o.name).description(o.description).readOnly(o.readOnly)
-                        .maxRequestBytes((int) maxReq).inflightRequests(o.inflight)
-                        .inflightBytes(Units.parseBytes("--inflight-bytes", o.inflightBytes))
-                        .rateBytesPerSec(Units.parseBytes("--rate", o.rate))
-                        .latencyNs(Units.parseDurationNs("--latency", o.latency));
-                return new ServerSetup(b.build(), tcp, o.unix, o.control, !o.noMlock, !o.noIoFlusher);
+                        .maxRequestBytes((int) maxReq).inflightRequests(o.serving.inflight)
+                        .inflightBytes(Units.parseBytes("--inflight-bytes", o.serving.inflightBytes))
+                        .rateBytesPerSec(Units.parseBytes("--rate", o.serving.rate))
+                        .latencyNs(Units.parseDurationNs("--latency", o.serving.latency));
+                return new ServerSetup(b.build(), tcp, o.unix, o.serving.control, !o.serving.noMlock, !o.serving.noIoFlusher);
             } catch (RuntimeException e) {
                 be.close();
                 throw e;

@@ -1,9 +1,10 @@
 package wbgov.cli;
 
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The bundled server's options, shared by {@code serve} and {@code run --serve}. */
+/** The bundled server's options, shared by {@code serve} and {@code run --serve}: its address and export, and {@link ServingOptions}. */
 public final class ServerOptions {
     @Option(names = "--listen", paramLabel = "HOST:PORT", description = "TCP address (default 127.0.0.1:10809; never a non-loopback address unless given here)")
     String listen;
@@ -31,26 +32,8 @@ public final class ServerOptions {
     @Option(names = "--max-request", paramLabel = "SIZE", description = "largest READ/WRITE advertised, power of two 64K..32M (default 32M)")
     String maxRequest = "32M";
 
-    @Option(names = "--inflight", paramLabel = "N", description = "in-flight request limit (default 256)")
-    int inflight = 256;
-
-    @Option(names = "--inflight-bytes", paramLabel = "SIZE", description = "in-flight byte limit and buffer pool size (default 64M)")
-    String inflightBytes = "64M";
-
-    @Option(names = "--rate", paramLabel = "BYTES_PER_S", description = "emulate a backend of this speed (K/M/G, powers of 1024; 0 = unlimited)")
-    String rate = "0";
-
-    @Option(names = "--latency", paramLabel = "DURATION", description = "emulated service time per request, e.g. 20ms")
-    String latency = "0";
-
-    @Option(names = "--control", paramLabel = "PATH", description = "control socket (Unix, mode 0600) for wbgov ctl")
-    Path control;
-
-    @Option(names = "--no-mlock", description = "do not lock memory (mlockall)")
-    boolean noMlock;
-
-    @Option(names = "--no-io-flusher", description = "do not mark I/O threads with PR_SET_IO_FLUSHER")
-    boolean noIoFlusher;
+    @Mixin
+    ServingOptions serving = new ServingOptions();
 
     /** The TCP address from --listen, or -b/-p; null when serving on a Unix socket. */
     String tcpAddress() {

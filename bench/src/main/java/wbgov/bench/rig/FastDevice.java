@@ -1,5 +1,6 @@
 package wbgov.bench.rig;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #close()} (also run by the {@link Teardown} hook) resets the throttle rule to 0,
  * unmounts, detaches the loop device and unmounts the tmpfs, which frees its memory.
  */
-public final class FastDevice implements AutoCloseable {
+public final class FastDevice implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(FastDevice.class);
 
     private final Path workDir;
@@ -62,10 +63,7 @@ public final class FastDevice implements AutoCloseable {
 
         /** Device size; this much memory is taken by the tmpfs while the rig exists. Default 2 GiB. */
         public Builder sizeBytes(long n) {
-            if (n < 64L << 20) {
-                throw new IllegalArgumentException("size below 64 MiB leaves ext4 no room: " + n);
-            }
-            sizeBytes = n;
+            sizeBytes = Rigs.ext4Size(n);
             return this;
         }
 
@@ -74,10 +72,7 @@ public final class FastDevice implements AutoCloseable {
          * not available, {@link #build()} fails: use {@link BlkThrottle#available()} to decide.
          */
         public Builder throttleBytesPerSec(long r) {
-            if (r < 0) {
-                throw new IllegalArgumentException("rate must be >= 0: " + r);
-            }
-            throttleBytesPerSec = r;
+            throttleBytesPerSec = Rigs.rate(r);
             return this;
         }
 
@@ -88,18 +83,12 @@ public final class FastDevice implements AutoCloseable {
         }
 
         public FastDevice build() throws IOException {
-            SlowNbdDevice.requireRoot();
+            Rigs.requireRoot();
             if (throttleBytesPerSec > 0 && !BlkThrottle.available()) {
                 throw new IOException("fast device: throttle asked but " + BlkThrottle.whyNot());
             }
             FastDevice d = new FastDevice(this);
-            try {
-                d.build(this);
-                return d;
-            } catch (IOException | RuntimeException e) {
-                d.close();
-                throw e;
-            }
+            return Rigs.buildOrClose(d, () -> d.build(this));
         }
     }
 
@@ -170,13 +159,7 @@ public final class FastDevice implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try {
-            teardown.close();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
+        teardown.closeIo();
     }
 
     private void teardown() throws IOException {
@@ -190,15 +173,15 @@ public final class FastDevice implements AutoCloseable {
             throttleBytesPerSec = 0;
         }
         if (mounted) {
-            SlowNbdDevice.umount(mountPoint, failures);
+            Rigs.umount(mountPoint, failures);
             mounted = false;
         }
         if (loopDevice != null) {
-            SlowNbdDevice.detach(loopDevice, failures);
+            Rigs.detach(loopDevice, failures);
             loopDevice = null;
         }
         if (tmpfsMounted) {
-            SlowNbdDevice.umount(tmpfsDir, failures);
+            Rigs.umount(tmpfsDir, failures);
             tmpfsMounted = false;
         }
         if (!failures.isEmpty()) {

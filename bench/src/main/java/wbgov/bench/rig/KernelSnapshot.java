@@ -225,12 +225,6 @@ public final class KernelSnapshot implements AutoCloseable {
     /** Restores (once), releases the machine lock and deregisters from the shutdown hook. */
     @Override
     public void close() throws IOException {
-        try {
-            teardown.close();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
+        teardown.closeIo();
     }
 }

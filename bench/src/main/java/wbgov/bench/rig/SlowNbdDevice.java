@@ -1,5 +1,6 @@
 package wbgov.bench.rig;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ import wbgov.nbd.backend.FileBackend;
  * device, unmounts the FUSE file system ({@code fusermount3 -u}), stops nbdfuse by its PID and
  * closes the server. Every step is attempted even if an earlier one failed.
  */
-public final class SlowNbdDevice implements AutoCloseable {
+public final class SlowNbdDevice implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(SlowNbdDevice.class);
 
     private final Path workDir;
@@ -80,19 +81,13 @@ public final class SlowNbdDevice implements AutoCloseable {
 
         /** Export size (sparse memfd: only written pages cost memory). Default 1 GiB. */
         public Builder sizeBytes(long n) {
-            if (n < 64L << 20) {
-                throw new IllegalArgumentException("size below 64 MiB leaves ext4 no room: " + n);
-            }
-            sizeBytes = n;
+            sizeBytes = Rigs.ext4Size(n);
             return this;
         }
 
         /** Emulated rate once built, bytes/s; 0 = unlimited. Default 1 MiB/s. */
         public Builder rateBytesPerSec(long r) {
-            if (r < 0) {
-                throw new IllegalArgumentException("rate must be >= 0: " + r);
-            }
-            rateBytesPerSec = r;
+            rateBytesPerSec = Rigs.rate(r);
             return this;
         }
 
@@ -124,20 +119,14 @@ public final class SlowNbdDevice implements AutoCloseable {
 
         /** Builds the whole stack; on any failure tears down what was built and throws. */
         public SlowNbdDevice build() throws IOException {
-            requireRoot();
+            Rigs.requireRoot();
             for (String tool : List.of("nbdfuse", "losetup", "mkfs.ext4", "mount", "umount", "fusermount3")) {
                 if (Executables.which(tool) == null) {
                     throw new IOException("slow NBD device: '" + tool + "' is not installed");
                 }
             }
             SlowNbdDevice d = new SlowNbdDevice(this);
-            try {
-                d.build(this);
-                return d;
-            } catch (IOException | RuntimeException e) {
-                d.close();
-                throw e;
-            }
+            return Rigs.buildOrClose(d, () -> d.build(this));
         }
     }
 
@@ -158,7 +147,7 @@ public final class SlowNbdDevice implements AutoCloseable {
             if (System.nanoTime() - deadline > 0) {
                 throw new IOException("nbdfuse did not mount " + fuseDir + " within 20 s");
             }
-            sleepMs(20);
+            Rigs.sleepMs(20);
         }
         fuseBdi = Sh.mountedDev(fuseDir);
         loopDevice = Sh.run("losetup", "-f", "--show", fuseFile.toString());
@@ -227,13 +216,7 @@ public final class SlowNbdDevice implements AutoCloseable {
     /** Tears everything down (idempotent); see the class comment for the order. */
     @Override
     public void close() throws IOException {
-        try {
-            teardown.close();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
+        teardown.closeIo();
     }
 
     private void teardown() throws IOException {
@@ -243,13 +226,13 @@ public final class SlowNbdDevice implements AutoCloseable {
             export.emulator().setLatencyNs(0);
         }
         if (mounted) {
-            if (!umount(mountPoint, failures)) {
+            if (!Rigs.umount(mountPoint, failures)) {
                 LOG.warn("{} still busy: lazily unmounted", mountPoint);
             }
             mounted = false;
         }
         if (loopDevice != null) {
-            SlowNbdDevice.detach(loopDevice, failures);
+            Rigs.detach(loopDevice, failures);
             loopDevice = null;
         }
         if (nbdfuse != null) {
@@ -280,43 +263,6 @@ public final class SlowNbdDevice implements AutoCloseable {
         }
     }
 
-    /** Unmounts, retrying while busy for a few seconds, then lazily. True if unmounted normally. */
-    static boolean umount(Path mp, List<String> failures) {
-        for (int i = 0; i < 20; i++) {
-            try {
-                Sh.run(300, "umount", mp.toString());
-                return true;
-            } catch (IOException e) {
-                if (!Sh.isMounted(mp)) {
-                    return true;
-                }
-                if (!e.getMessage().contains("busy")) {
-                    failures.add(e.getMessage());
-                    return false;
-                }
-            }
-            sleepMs(250);
-        }
-        try {
-            Sh.run("umount", "-l", mp.toString());
-        } catch (IOException e) {
-            failures.add(e.getMessage());
-        }
-        return false;
-    }
-
-    /** Detaches a loop device; one already gone (autoclear after the last umount) is not a failure. */
-    static void detach(String loopDevice, List<String> failures) {
-        try {
-            Sh.run("losetup", "-d", loopDevice);
-        } catch (IOException e) {
-            String name = loopDevice.substring(loopDevice.lastIndexOf('/') + 1);
-            if (java.nio.file.Files.exists(Path.of("/sys/block", name, "loop", "backing_file"))) {
-                failures.add(e.getMessage());
-            }
-        }
-    }
-
     /** SIGTERM by PID, then SIGKILL if it does not exit within 10 s. */
     static void stopProcess(Process p) {
         try {
@@ -329,20 +275,6 @@ public final class SlowNbdDevice implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             p.destroyForcibly();
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    static void requireRoot() throws IOException {
-        if (wbgov.linux.LinuxCalls.geteuid() != 0) {
-            throw new IOException("needs root (loop devices, mounts, sysfs knobs)");
-        }
-    }
-
-    static void sleepMs(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
     }

@@ -1,5 +1,6 @@
 package wbgov.bench.rig;
 
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -53,6 +54,20 @@ public final class Teardown {
                 PENDING.remove(this);
             }
             action.close();
+        }
+
+        /**
+         * {@link #close()} for a rig's own {@code close() throws IOException}: an IOException or
+         * unchecked exception as it is, any other wrapped in an IOException.
+         */
+        public void closeIo() throws IOException {
+            try {
+                close();
+            } catch (IOException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException(e);
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package wbgov.bench.writeback;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import wbgov.bench.rig.KernelSnapshot;
@@ -77,6 +78,21 @@ public final class BenchContext {
 
     /** The devices a configuration acts on. */
     public record Devices(List<String> allBdis, List<String> slowClassBdis, List<Export> exports) {
+        /**
+         * Slow NBD devices (the slow class: each one's loop and FUSE bdis, and its export) and
+         * other devices' bdis beside them.
+         */
+        public static Devices of(List<SlowNbdDevice> slow, String... otherBdis) {
+            List<String> slowBdis = new ArrayList<>();
+            List<Export> exports = new ArrayList<>();
+            for (SlowNbdDevice d : slow) {
+                slowBdis.addAll(List.of(d.loopBdi(), d.fuseBdi()));
+                exports.add(d.export());
+            }
+            List<String> all = new ArrayList<>(slowBdis);
+            all.addAll(List.of(otherBdis));
+            return new Devices(List.copyOf(all), List.copyOf(slowBdis), List.copyOf(exports));
+        }
     }
 
     /**

@@ -94,16 +94,12 @@ public final class BurstScenario extends Scenario {
 
     @Override
     protected BenchContext.Devices devices() {
-        List<String> cls = List.of(slow.loopBdi(), slow.fuseBdi(), fastNbd.loopBdi(), fastNbd.fuseBdi());
-        return new BenchContext.Devices(cls, cls, List.of(slow.export(), fastNbd.export()));
+        return BenchContext.Devices.of(List.of(slow, fastNbd));
     }
 
     @Override
     protected RunResult runOne(Configuration c) throws Exception {
-        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).device("slow", slow.loopBdi())
-                .device("slow_fuse", slow.fuseBdi()).export("slow", slow.export())
-                .device("fastnbd", fastNbd.loopBdi()).device("fastnbd_fuse", fastNbd.fuseBdi())
-                .export("fastnbd", fastNbd.export());
+        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).nbd("slow", slow).nbd("fastnbd", fastNbd);
         Recorder.WriterSlot slowSlot = rec.writer("slow_writer");
         Recorder.WriterSlot burstSlot = rec.writer("burst_writer");
         Recording recording = rec.start();

@@ -11,7 +11,7 @@ import wbgov.bench.rig.Writer;
  * budget and stall the fast writer (CONTEXT.md: 5.8x slower); a fixed cap or wbgov should
  * not, and neither may starve the slow device.
  */
-public final class ContentionScenario extends Scenario {
+public final class ContentionScenario extends SlowBesideFastScenario {
     private static final double MIB = 1 << 20;
 
     private long slowRate;
@@ -21,8 +21,6 @@ public final class ContentionScenario extends Scenario {
     private double p2WindowS;
     private double[] soloTimes;
     private double soloS;
-    private SlowNbdDevice slow;
-    private FastDevice fast;
 
     public ContentionScenario(BenchContext ctx) {
         super(ctx);
@@ -97,15 +95,8 @@ public final class ContentionScenario extends Scenario {
     }
 
     @Override
-    protected BenchContext.Devices devices() {
-        return new BenchContext.Devices(List.of(slow.loopBdi(), slow.fuseBdi(), fast.bdi()),
-                List.of(slow.loopBdi(), slow.fuseBdi()), List.of(slow.export()));
-    }
-
-    @Override
     protected RunResult runOne(Configuration c) throws Exception {
-        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).device("slow", slow.loopBdi())
-                .device("slow_fuse", slow.fuseBdi()).export("slow", slow.export()).device("fast", fast.bdi());
+        Recorder rec = recorder(c);
         Recorder.WriterSlot slowSlot = rec.writer("slow_writer");
         Recorder.WriterSlot fastSlot = rec.writer("fast_writer");
         Recording recording = rec.start();
@@ -182,20 +173,5 @@ public final class ContentionScenario extends Scenario {
             }
         }
         return String.join(", ", out);
-    }
-
-    @Override
-    protected void between() throws Exception {
-        ctx.drain(List.of(slow), List.of(fast.mountPoint()));
-    }
-
-    @Override
-    protected void tearDown() throws Exception {
-        closeAll(fast, slow);
-    }
-
-    @Override
-    protected List<String> plotDevices() {
-        return List.of("slow", "slow_fuse", "fast");
     }
 }

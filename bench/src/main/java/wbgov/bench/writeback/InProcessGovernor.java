@@ -139,12 +139,6 @@ public final class InProcessGovernor implements AutoCloseable {
     /** Stops the loop and restores every knob it changed. */
     @Override
     public void close() throws IOException {
-        try {
-            teardown.close();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
+        teardown.closeIo();
     }
 }

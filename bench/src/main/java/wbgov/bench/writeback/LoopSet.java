@@ -82,12 +82,6 @@ public final class LoopSet implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        try {
-            teardown.close();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
+        teardown.closeIo();
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import wbgov.bench.rig.SlowNbdDevice;
 import wbgov.bench.rig.Writer;
 import wbgov.governor.discover.DeviceInfo;
 import wbgov.governor.discover.DeviceKind;
@@ -89,6 +90,14 @@ public final class Recorder implements AutoCloseable {
         exportNames.add(name);
         exports.add(e);
         return this;
+    }
+
+    /**
+     * Records a slow NBD device: its loop bdi as {@code name}, its FUSE bdi as {@code name_fuse},
+     * its export as {@code name}.
+     */
+    public Recorder nbd(String name, SlowNbdDevice d) {
+        return device(name, d.loopBdi()).device(name + "_fuse", d.fuseBdi()).export(name, d.export());
     }
 
     public WriterSlot writer(String name) {

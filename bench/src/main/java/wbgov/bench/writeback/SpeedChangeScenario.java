@@ -62,15 +62,13 @@ public final class SpeedChangeScenario extends Scenario {
 
     @Override
     protected BenchContext.Devices devices() {
-        return new BenchContext.Devices(List.of(slow.loopBdi(), slow.fuseBdi()), List.of(slow.loopBdi(), slow.fuseBdi()),
-                List.of(slow.export()));
+        return BenchContext.Devices.of(List.of(slow));
     }
 
     @Override
     protected RunResult runOne(Configuration c) throws Exception {
         slow.setRate(highRate);
-        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).device("slow", slow.loopBdi())
-                .device("slow_fuse", slow.fuseBdi()).export("slow", slow.export());
+        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).nbd("slow", slow);
         Recorder.WriterSlot slot = rec.writer("writer");
         Recording recording = rec.start();
         RunResult r = new RunResult(c, recording);

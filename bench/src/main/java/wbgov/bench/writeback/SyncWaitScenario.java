@@ -15,13 +15,11 @@ import wbgov.bench.rig.Writer;
  * {@code sync -f} of the slow file system and for unmounting it is measured. CONTEXT.md: 227 s
  * under kernel defaults, 1.5 s with a 2–4 MiB strict cap, 7.6 s with 16 MiB.
  */
-public final class SyncWaitScenario extends Scenario {
+public final class SyncWaitScenario extends SlowBesideFastScenario {
     private long slowRate;
     private long fastRate;
     private long fastBytes;
     private double syncTimeoutS;
-    private SlowNbdDevice slow;
-    private FastDevice fast;
 
     public SyncWaitScenario(BenchContext ctx) {
         super(ctx);
@@ -70,15 +68,8 @@ public final class SyncWaitScenario extends Scenario {
     }
 
     @Override
-    protected BenchContext.Devices devices() {
-        return new BenchContext.Devices(List.of(slow.loopBdi(), slow.fuseBdi(), fast.bdi()),
-                List.of(slow.loopBdi(), slow.fuseBdi()), List.of(slow.export()));
-    }
-
-    @Override
     protected RunResult runOne(Configuration c) throws Exception {
-        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).device("slow", slow.loopBdi())
-                .device("slow_fuse", slow.fuseBdi()).export("slow", slow.export()).device("fast", fast.bdi());
+        Recorder rec = recorder(c);
         Recorder.WriterSlot ss = rec.writer("slow_writer");
         Recorder.WriterSlot fs = rec.writer("fast_writer");
         Recording recording = rec.start();
@@ -149,20 +140,5 @@ public final class SyncWaitScenario extends Scenario {
         } catch (IOException e) {
             return Double.NaN;
         }
-    }
-
-    @Override
-    protected void between() throws Exception {
-        ctx.drain(List.of(slow), List.of(fast.mountPoint()));
-    }
-
-    @Override
-    protected void tearDown() throws Exception {
-        closeAll(fast, slow);
-    }
-
-    @Override
-    protected List<String> plotDevices() {
-        return List.of("slow", "slow_fuse", "fast");
     }
 }

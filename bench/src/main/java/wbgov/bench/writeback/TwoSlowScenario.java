@@ -77,15 +77,12 @@ public final class TwoSlowScenario extends Scenario {
 
     @Override
     protected BenchContext.Devices devices() {
-        return new BenchContext.Devices(List.of(a.loopBdi(), a.fuseBdi(), b.loopBdi(), b.fuseBdi(), fast.bdi()),
-                List.of(a.loopBdi(), a.fuseBdi(), b.loopBdi(), b.fuseBdi()), List.of(a.export(), b.export()));
+        return BenchContext.Devices.of(List.of(a, b), fast.bdi());
     }
 
     @Override
     protected RunResult runOne(Configuration c) throws Exception {
-        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).device("a", a.loopBdi())
-                .device("a_fuse", a.fuseBdi()).export("a", a.export()).device("b", b.loopBdi()).device("b_fuse", b.fuseBdi())
-                .export("b", b.export()).device("fast", fast.bdi());
+        Recorder rec = new Recorder(name(), c.id(), BenchContext.PERIOD_NS).nbd("a", a).nbd("b", b).device("fast", fast.bdi());
         Recorder.WriterSlot sa = rec.writer("writer_a");
         Recorder.WriterSlot sb = rec.writer("writer_b");
         Recorder.WriterSlot sf = rec.writer("writer_fast");

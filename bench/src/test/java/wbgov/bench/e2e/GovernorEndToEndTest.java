@@ -10,14 +10,13 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wbgov.bench.rig.BdiStats;
 import wbgov.bench.rig.BlkThrottle;
 import wbgov.bench.rig.FastDevice;
 import wbgov.bench.rig.GovernorProcess;
 import wbgov.bench.rig.KernelSnapshot;
+import wbgov.bench.rig.RigPeers;
 import wbgov.bench.rig.SlowNbdDevice;
 import wbgov.bench.rig.Writer;
-import wbgov.nbd.testing.Peers;
 
 /**
  * Issue 5's proof on the real kernel: {@code wbgov run} (its own JVM, the shipped policies)
@@ -49,13 +48,7 @@ class GovernorEndToEndTest {
 
     @Test
     void governsSlowAndFastDevicesAndRestoresEveryKnob() throws Exception {
-        Peers.requireRoot();
-        Peers.requireTool("nbdfuse", "libnbd-bin");
-        Peers.requireTool("fusermount3", "fuse3");
-        Peers.requireTool("losetup", "mount");
-        Peers.requireTool("mkfs.ext4", "e2fsprogs");
-        Peers.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing (no FUSE)");
-        Peers.require(BdiStats.available(), "debugfs /sys/kernel/debug/bdi is not mounted: dirty bytes per bdi unreadable");
+        RigPeers.require();
         boolean throttled = BlkThrottle.available();
         if (!throttled) {
             System.out.println("NOTE: " + BlkThrottle.whyNot() + ": the fast device runs RAM-fast (timings noisier)");

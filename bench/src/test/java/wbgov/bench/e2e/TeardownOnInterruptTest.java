@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import wbgov.bench.rig.BdiStats;
 import wbgov.bench.rig.BlkThrottle;
 import wbgov.bench.rig.KernelSnapshot;
+import wbgov.bench.rig.RigPeers;
 import wbgov.bench.rig.Sh;
 import wbgov.nbd.testing.Peers;
 
@@ -49,12 +49,7 @@ class TeardownOnInterruptTest {
     }
 
     private void interruptAndCheck(boolean wholeGroup) throws Exception {
-        Peers.requireRoot();
-        Peers.requireTool("nbdfuse", "libnbd-bin");
-        Peers.requireTool("fusermount3", "fuse3");
-        Peers.requireTool("mkfs.ext4", "e2fsprogs");
-        Peers.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing (no FUSE)");
-        Peers.require(BdiStats.available(), "debugfs /sys/kernel/debug/bdi is not mounted");
+        RigPeers.require();
         Path root = tmp.toAbsolutePath();
         Map<String, String> vmBefore;
         Map<String, String> knobsBefore;

@@ -17,19 +17,9 @@ class RigsKernelTest {
     @TempDir
     Path tmp;
 
-    static void requirePeers() {
-        Peers.requireRoot();
-        Peers.requireTool("nbdfuse", "libnbd-bin");
-        Peers.requireTool("fusermount3", "fuse3");
-        Peers.requireTool("losetup", "mount");
-        Peers.requireTool("mkfs.ext4", "e2fsprogs");
-        Peers.require(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is missing (no FUSE)");
-        Peers.require(BdiStats.available(), "debugfs /sys/kernel/debug/bdi is not mounted");
-    }
-
     @Test
     void slowDeviceWritesAtItsRateAndTearsDown() throws Exception {
-        requirePeers();
+        RigPeers.require();
         Path fuse;
         try (SlowNbdDevice slow = SlowNbdDevice.builder(tmp.resolve("slow")).rateBytesPerSec(4L << 20).build()) {
             fuse = slow.fuseFile().getParent();
@@ -57,7 +47,7 @@ class RigsKernelTest {
 
     @Test
     void fastDeviceThrottledAndReset() throws Exception {
-        requirePeers();
+        RigPeers.require();
         Peers.require(BlkThrottle.available(), BlkThrottle.whyNot());
         String bdi;
         try (FastDevice fast = FastDevice.builder(tmp.resolve("fast")).sizeBytes(512L << 20)
@@ -109,7 +99,7 @@ class RigsKernelTest {
 
     @Test
     void snapshotRestoresBothFormsAndBdiKnobs() throws Exception {
-        requirePeers();
+        RigPeers.require();
         try (FastDevice fast = FastDevice.builder(tmp.resolve("fast")).sizeBytes(128L << 20).warm(false).build()) {
             try (KernelSnapshot snap = KernelSnapshot.take()) {
                 snap.bdi(fast.bdi());

@@ -1,0 +1,71 @@
+package wbgov.nbd.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.opentest4j.AssertionFailedError;
+
+/** {@link GuestRun} against a stand-in for vm/run-guest.sh: its command line, and how it judges the console. */
+class GuestRunTest {
+    @TempDir
+    Path tmp;
+    Path runGuest;
+    Path run;
+
+    /** Writes its arguments to RUNDIR/args, the script (here: the console text) to RUNDIR/console.log; exits with its "EXIT n" line. */
+    @BeforeEach
+    void fakeRunGuest() throws Exception {
+        runGuest = tmp.resolve("run-guest.sh");
+        Files.writeString(runGuest, """
+                #!/bin/bash
+                args=("$@")
+                for ((i = 0; i < $#; i++)); do [ "${args[i]}" = -w ] && run=${args[i+1]}; done
+                printf '%s\\n' "$@" > "$run/args"
+                cp "${@: -1}" "$run/console.log"
+                echo "host side"
+                code=$(sed -n 's/^EXIT //p' "${@: -1}")
+                exit "${code:-0}"
+                """);
+        Files.setPosixFilePermissions(runGuest, PosixFilePermissions.fromString("rwx------"));
+        run = Files.createDirectories(tmp.resolve("run"));
+    }
+
+    private GuestRun boot(boolean systemd, String console) throws Exception {
+        Path script = Files.writeString(tmp.resolve("console.txt"), console);
+        return GuestRun.boot(runGuest, systemd, run, 600, List.of("A=1", "B=2"), script);
+    }
+
+    @Test
+    void theCommandLineIsRunGuestsAndPassingChecksPass() throws Exception {
+        GuestRun g = boot(true, "booting\nCHECK PASS nbd: attached /dev/nbd0\nCHECK PASS purge: unit gone\n");
+        assertEquals(List.of("-s", "-q", "-m", "2048", "-t", "540", "-w", run.toString(), "-e", "A=1", "-e", "B=2",
+                tmp.resolve("console.txt").toString()), Files.readAllLines(run.resolve("args")));
+        g.assertChecks(List.of("attached /dev/nbd0", "unit gone"), 10);
+        boot(false, "CHECK PASS x\n");
+        assertEquals("-q", Files.readAllLines(run.resolve("args")).get(0));
+    }
+
+    @Test
+    void aFailedCheckAMissingOneAnExitOrTheTimeLimitFail() throws Exception {
+        String failed = assertThrows(AssertionFailedError.class,
+                () -> boot(false, "CHECK PASS a\nCHECK FAIL b broke\n").assertChecks(List.of("a"), 10)).getMessage();
+        assertTrue(failed.startsWith("1 failed guest checks: [b broke]\n--- host side:\nhost side\n"), failed);
+        String missing = assertThrows(AssertionFailedError.class,
+                () -> boot(false, "CHECK PASS a\n").assertChecks(List.of("a", "c"), 10)).getMessage();
+        assertTrue(missing.startsWith("no passing check 'c'"), missing);
+        String exit = assertThrows(AssertionFailedError.class,
+                () -> boot(false, "CHECK PASS a\nEXIT 3\n").assertChecks(List.of("a"), 10)).getMessage();
+        assertTrue(exit.startsWith("guest script exit status"), exit);
+        String late = assertThrows(AssertionFailedError.class,
+                () -> boot(false, "EXIT 124\n").assertChecks(List.of(), 10)).getMessage();
+        assertTrue(late.startsWith("the guest did not finish in time"), late);
+    }
+}
