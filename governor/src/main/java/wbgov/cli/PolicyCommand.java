@@ -13,6 +13,8 @@ import wbgov.governor.control.DrainTimeController;
 import wbgov.governor.discover.DeviceInfo;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.discover.DeviceTable;
+import wbgov.governor.memory.DeviceIdentity;
+import wbgov.governor.memory.DeviceMemory;
 import wbgov.governor.policy.PolicyException;
 import wbgov.governor.policy.PolicyMatch;
 import wbgov.governor.policy.PolicyPath;
@@ -74,6 +76,10 @@ public final class PolicyCommand implements Runnable {
         @Option(names = "--sample-ms", paramLabel = "MS", description = "how long to measure the device (default 1000)")
         long sampleMs = 1000;
 
+        @Option(names = "--remember", paramLabel = "FILE", description = "the daemon's remembered devices (default "
+                + "/var/lib/wbgov/devices): whether DEVICE was met before, and where it would start")
+        Path remember = StateDir.MEMORY;
+
         @Override
         public Integer call() throws Exception {
             PolicySet ps;
@@ -96,7 +102,18 @@ public final class PolicyCommand implements Runnable {
             if (!m.governed()) {
                 return 0;
             }
-            DrainTimeController c = DrainTimeController.builder(m.policy()).build();
+            String key = DeviceIdentity.key(d, Path.of("/sys"), Path.of("/proc"), Path.of("/run/udev/data"));
+            List<String> warnings = new ArrayList<>();
+            DeviceMemory.Entry met = DeviceMemory.load(remember, System.currentTimeMillis() / 1000, warnings).get(key);
+            warnings.forEach(System.err::println);
+            DrainTimeController c = DrainTimeController.builder(m.policy())
+                    .rememberedRate(met != null ? met.rateBytesPerSec() : 0).build();
+            System.out.println(key == null ? "identity: none (no WWID, serial, backing file or export): not remembered"
+                    : met == null ? "identity: " + key + ": not met before, starts at its policy's initial "
+                            + Units.formatBytes(c.allowanceBytes())
+                    : "identity: " + key + ": remembered from " + java.time.Instant.ofEpochSecond(met.seenEpochSeconds())
+                            + " in " + remember + " (completing " + Units.formatBytes((long) met.rateBytesPerSec())
+                            + "/s): starts at " + Units.formatBytes(c.allowanceBytes()));
             boolean debugfs = DebugFs.ensureMounted(DebugFs.DEFAULT_ROOT, false);
             DeviceTable one = new DeviceTable(List.of(d));
             try (BdiSampler s = new BdiSampler(one, Path.of("/sys"), debugfs ? DebugFs.DEFAULT_ROOT : null)) {

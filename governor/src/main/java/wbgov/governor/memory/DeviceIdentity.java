@@ -14,7 +14,8 @@ import wbgov.governor.discover.DeviceInfo;
  * <pre>
  *   kind          key                                        from
  *   disk, nvme,   wwid:WWID                                  /sys/block/X/wwid, …/device/wwid
- *   usb           serial:ID_SERIAL                           udev's /run/udev/data/bMAJ:MIN
+ *   usb           serial:ID_SERIAL                           udev's /run/udev/data/bMAJ:MIN, else
+ *                                                            /sys/block/X/serial, …/device/serial
  *   loop          loop:BACKING_FILE                          /sys/block/loopN/loop/backing_file
  *   nbd           nbd:BACKEND                                /sys/block/nbdN/backend (netlink clients)
  *                 nbd:ARGS of the client                     /sys/block/nbdN/pid → /proc/PID/cmdline
@@ -55,6 +56,9 @@ public final class DeviceIdentity {
                     return "wwid:" + wwid;
                 }
                 String serial = udevSerial(udevData, d.bdi());
+                if (serial == null) { // virtio-blk and nvme say it in sysfs; udev may not run
+                    serial = firstNonEmpty(read(dir.resolve("serial")), read(dir.resolve("device/serial")));
+                }
                 return serial != null ? "serial:" + serial : null;
         }
     }

@@ -46,6 +46,8 @@ class DeviceIdentityTest {
         write("run/udev/data/b8:16", "S:disk/by-id/usb-x\nE:ID_WWN=0x5000\nE:ID_SERIAL=SanDisk_Ultra_4C53\n");
         assertEquals("serial:SanDisk_Ultra_4C53", key(dev("8:16", "sdb", DeviceKind.DISK, "", List.of(), "")));
         assertNull(key(dev("8:32", "sdc", DeviceKind.DISK, "", List.of(), "")));
+        write("sys/block/vdb/serial", "qemu-disk-7\n"); // virtio-blk, no udev record
+        assertEquals("serial:qemu-disk-7", key(dev("254:16", "vdb", DeviceKind.DISK, "", List.of(), "")));
     }
 
     @Test
