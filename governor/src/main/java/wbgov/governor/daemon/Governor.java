@@ -341,9 +341,7 @@ public final class Governor implements AutoCloseable {
     }
 
     private int actuate(DeviceState d, Decision dec, long nowNs) {
-        String line = String.format(Locale.ROOT, "%s [%s]: allowance %s (completing %s/s, holding %s)",
-                d.device.label(), d.match.policy().name(), dec, bytes((long) dec.rateBytesPerSec),
-                bytes(Math.max(0, d.dirtyBytes) + Math.max(0, d.writebackBytes)));
+        String line = d.device.label() + " [" + d.match.policy().name() + "]: allowance " + dec;
         if (knobs == null) {
             LOG.info("{} [dry run: not written]", line);
             return 1;
