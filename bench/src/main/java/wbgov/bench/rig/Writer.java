@@ -31,7 +31,12 @@ public final class Writer implements AutoCloseable {
         /** fdatasync(2): data (and the size). */
         FDATASYNC,
         /** No sync: leave it to write-back. */
-        NONE
+        NONE,
+        /**
+         * O_DIRECT, no sync: every write() goes to the device before it returns, so the writer's
+         * own bdi holds no dirty pages while its whole I/O pipeline below stays as busy.
+         */
+        DIRECT
     }
 
     private static final int CHUNK_BYTES = 1 << 20;
@@ -88,12 +93,17 @@ public final class Writer implements AutoCloseable {
 
     private void run() {
         startNs = System.nanoTime();
-        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK_BYTES);
+        // Aligned to 4 KiB, as O_DIRECT needs (and harmless otherwise).
+        ByteBuffer buf = ByteBuffer.allocateDirect(CHUNK_BYTES + 4096).alignedSlice(4096).limit(CHUNK_BYTES).slice();
         for (int i = 0; i < CHUNK_BYTES; i += 8) {
             buf.putLong(i, 0x5a5a5a5a_00000000L | i); // not zeros: nothing may shortcut zero pages
         }
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        java.util.Set<java.nio.file.OpenOption> options = new java.util.HashSet<>(java.util.List.of(
+                StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING));
+        if (sync == Sync.DIRECT) {
+            options.add(com.sun.nio.file.ExtendedOpenOption.DIRECT);
+        }
+        try (FileChannel ch = FileChannel.open(file, options)) {
             long written = 0;
             while (written < totalBytes && !stopRequested) {
                 buf.clear();

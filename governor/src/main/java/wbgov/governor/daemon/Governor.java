@@ -16,18 +16,14 @@ import wbgov.governor.actuate.KnobTarget;
 import wbgov.governor.control.Decision;
 import wbgov.governor.control.DeviceLaw;
 import wbgov.governor.control.DrainTimeController;
-import wbgov.governor.control.InflightController;
-import wbgov.governor.control.InflightDecision;
 import wbgov.governor.discover.ChangeDetector;
 import wbgov.governor.discover.DeviceInfo;
-import wbgov.governor.discover.DeviceKind;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.discover.DeviceTable;
 import wbgov.governor.discover.DeviceWatcher;
 import wbgov.governor.journal.KnobJournal;
 import wbgov.governor.memory.DeviceIdentity;
 import wbgov.governor.memory.DeviceMemory;
-import wbgov.governor.policy.Policy;
 import wbgov.governor.policy.PolicyMatch;
 import wbgov.governor.policy.PolicySet;
 import wbgov.nbd.units.Units;
@@ -39,8 +35,6 @@ import wbgov.governor.sample.Sources;
 import wbgov.governor.sample.SystemSample;
 import wbgov.governor.sample.SystemSampler;
 import wbgov.nbd.Export;
-import wbgov.nbd.filter.InflightLimit;
-import wbgov.nbd.stats.ExportStats;
 
 /**
  * The governor's duty cycle, one tick per interval on one thread:
@@ -55,17 +49,18 @@ import wbgov.nbd.stats.ExportStats;
  * how to wait. Steady state allocates nothing but the log line of a knob change: states,
  * samples and decisions are preallocated per device, loops are indexed.
  *
- * <p>Only this class wires the pieces: sampling ({@link BdiSampler}, {@link SystemSampler}),
- * laws ({@link DeviceLaw} per device: one {@link Decision} holds the allowance and the knobs it
- * becomes, with every input; {@link InflightController} per export of the bundled server), the one knob writer ({@link BdiKnobs}, which
- * journals before its first write) and the bundled server's exports. The loop around it is
- * {@link DutyCycle}; what status shows, {@link StatusView}; the kernel's files are under
- * {@link Roots}, so {@code GovernorPlantTest} drives all of it over a fake kernel.
+ * <p>Only this class wires the pieces: sampling ({@link BdiSampler}, {@link SystemSampler}), one
+ * {@link DeviceLaw} per device (one {@link Decision} holds the allowance and the knobs it becomes,
+ * with every input), the one knob writer ({@link BdiKnobs}, which journals before its first
+ * write), what was learned in earlier runs ({@link DeviceMemory}, keyed by {@link
+ * DeviceIdentity}) and the bundled server's exports ({@link ServedExport}, Little's law). The
+ * loop around it is {@link DutyCycle}; what status shows, {@link StatusView}; the kernel's files
+ * are under {@link Roots}, so {@code GovernorPlantTest} drives all of it over a fake kernel.
  *
- * <p>Why ~580 lines in one file: the tick, the rescan and the drift check share the per-device
- * arrays (states, samples, open files) that must be swapped together at a rescan without a lock
- * and without allocating per tick; split across classes they would have to be passed or shared
- * mutable. Every decision in here is a call to a pure law.
+ * <p>Why ~560 lines in one file: the tick, the rescan, the drift check and the remembering share
+ * the per-device arrays (states, samples, open files) that must be swapped together at a rescan
+ * without a lock and without allocating per tick; split across classes they would have to be
+ * passed or shared mutable. Every decision in here is a call to a pure law.
  */
 public final class Governor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Governor.class);
@@ -133,22 +128,6 @@ public final class Governor implements AutoCloseable {
     public record Config(long rescanIntervalNs, long driftCheckNs, boolean dryRun, boolean allowMountDebugfs) {
     }
 
-    /** One export of the bundled server whose in-flight limit this governor sets. */
-    static final class ServedExport {
-        final Export export;
-        final InflightController controller;
-        volatile long limitBytes;
-        volatile int limitRequests;
-        volatile double rateBytesPerSec;
-
-        ServedExport(Export export, InflightController controller) {
-            this.export = export;
-            this.controller = controller;
-            this.limitBytes = export.inflightLimit().limitBytes();
-            this.limitRequests = export.inflightLimit().limitRequests();
-        }
-    }
-
     /**
      * @param knobs the knob writer, or null for a dry run (nothing is written nor journaled)
      */
@@ -176,26 +155,11 @@ public final class Governor implements AutoCloseable {
     }
 
     /**
-     * Lets this governor set an export's in-flight limit by Little's law, with the latency
-     * target of the policy that governs NBD devices: of the policies whose {@code kind} includes
-     * nbd, the one of highest precedence (the set is kept in precedence order), whatever its name.
-     * Without one, {@link InflightController}'s default (the policy default of inflight_latency).
+     * Lets this governor set an export's in-flight limit by Little's law ({@link ServedExport}),
+     * with the latency target of the policy that governs NBD devices.
      */
     public void govern(Export export) {
-        InflightController.Builder b = InflightController.builder();
-        for (Policy p : policies.policies()) {
-            if (p.kinds().contains(DeviceKind.NBD) && p.inflightLatencyNs() > 0) {
-                b.latencyTargetNs(p.inflightLatencyNs());
-                break;
-            }
-        }
-        InflightLimit l = export.inflightLimit();
-        InflightController c = b
-                .maxRequestBytes(l.minimumBytes()).maxInflightBytes(l.capacityBytes())
-                .maxRequests(Math.max(1, l.limitRequests()))
-                .initial(Math.min(l.capacityBytes(), Math.max(l.minimumBytes(), 4L << 20)), Math.min(64, l.limitRequests()))
-                .build();
-        served.add(new ServedExport(export, c));
+        served.add(ServedExport.of(export, policies));
     }
 
     /**
@@ -295,7 +259,7 @@ public final class Governor implements AutoCloseable {
             }
         }
         for (int i = 0; i < served.size(); i++) {
-            changes += governExport(served.get(i), nowNs);
+            changes += served.get(i).govern(nowNs, config.dryRun());
         }
         if (memory != null && nowNs - nextRememberNs >= 0) {
             nextRememberNs = nowNs + REMEMBER_EVERY_NS;
@@ -305,39 +269,6 @@ public final class Governor implements AutoCloseable {
         ticks++;
         lastTickNs = nowNs;
         return changes;
-    }
-
-    private int governExport(ServedExport e, long nowNs) {
-        ExportStats st = e.export.stats();
-        InflightLimit l = e.export.inflightLimit();
-        InflightDecision d = e.controller.update(nowNs, st.bytesWritten.get() + st.bytesRead.get(),
-                st.requestsCompleted.get(), l.bytes(), l.requests());
-        e.rateBytesPerSec = d.rateBytesPerSec;
-        if (!d.changed) {
-            return 0;
-        }
-        if (config.dryRun()) {
-            LOG.info("export '{}': in-flight limit would be {} → {} bytes, {} → {} requests ({}) [dry run]",
-                    e.export.name(), d.oldBytes, d.newBytes, d.oldRequests, d.newRequests, d.reason.text());
-            e.limitBytes = d.newBytes;
-            e.limitRequests = d.newRequests;
-            return 1;
-        }
-        try {
-            // Bytes first when shrinking requests would otherwise be checked against a stale pair:
-            // both setters only refuse values below one request, which the law never produces.
-            l.setLimitBytes(d.newBytes);
-            l.setLimitRequests(d.newRequests);
-        } catch (IllegalArgumentException ex) {
-            LOG.warn("export '{}': in-flight limit refused: {}", e.export.name(), ex.getMessage());
-            return 0;
-        }
-        e.limitBytes = l.limitBytes();
-        e.limitRequests = l.limitRequests();
-        LOG.info("export '{}': in-flight limit {} → {} bytes, {} → {} requests ({}; completing {}/s)",
-                e.export.name(), d.oldBytes, d.newBytes, d.oldRequests, d.newRequests, d.reason.text(),
-                bytes((long) d.rateBytesPerSec));
-        return 1;
     }
 
     private int actuate(DeviceState d, Decision dec, long nowNs) {

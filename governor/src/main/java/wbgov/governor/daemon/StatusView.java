@@ -15,7 +15,7 @@ final class StatusView {
     private StatusView() {
     }
 
-    static String json(Governor g, DeviceState[] st, List<Governor.ServedExport> served) {
+    static String json(Governor g, DeviceState[] st, List<ServedExport> served) {
         StringBuilder sb = new StringBuilder();
         sb.append("{\"ticks\":").append(g.ticks()).append(",\"dry_run\":").append(g.dryRun())
                 .append(",\"debugfs\":").append(g.debugfs())
@@ -49,7 +49,7 @@ final class StatusView {
         }
         sb.append("],\"exports\":[");
         for (int i = 0; i < served.size(); i++) {
-            Governor.ServedExport e = served.get(i);
+            ServedExport e = served.get(i);
             if (i > 0) {
                 sb.append(',');
             }
@@ -61,7 +61,7 @@ final class StatusView {
         return sb.append("]}\n").toString();
     }
 
-    static String text(Governor g, DeviceState[] st, List<Governor.ServedExport> served) {
+    static String text(Governor g, DeviceState[] st, List<ServedExport> served) {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "wbgov: %d ticks%s, debugfs %s, global dirty+writeback %s of %s%n",
                 g.ticks(), g.dryRun() ? " (dry run: knobs untouched)" : "", g.debugfs() ? "yes" : "NO (inferred sources)",
@@ -84,7 +84,7 @@ final class StatusView {
                         d.device.label(), java.time.Instant.ofEpochSecond(d.rememberedSeenEpochSeconds)));
             }
         }
-        for (Governor.ServedExport e : served) {
+        for (ServedExport e : served) {
             sb.append(String.format(Locale.ROOT, "export '%s': in-flight limit %s / %d requests, completing %s/s, in flight %d%n",
                     e.export.name(), bytes(e.limitBytes), e.limitRequests, bytes((long) e.rateBytesPerSec),
                     e.export.inflightLimit().requests()));
