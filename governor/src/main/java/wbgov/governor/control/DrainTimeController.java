@@ -194,13 +194,7 @@ public final class DrainTimeController {
         long held = DrainTime.heldBytes(s.dirtyBytes, s.writebackBytes);
         long written = s.writtenBytes >= 0 ? s.writtenBytes : s.blockWrittenBytes;
         if (written >= 0) {
-            // Completions are owed only for pages under write-back. Dirty pages the flusher has
-            // not taken up yet (below the background threshold and younger than
-            // dirty_expire_centisecs, e.g. 64 KiB of metadata after a writer's fdatasync) are
-            // waiting, not stuck: counted as held they made a fast idle device's rate decay to 0
-            // and its allowance fall to the floor within seconds of every burst, so the next
-            // burst met the floor. Without a write-back count (no debugfs), all held data counts.
-            estimator.update(nowNs, written, s.writebackBytes >= 0 ? s.writebackBytes : held);
+            estimator.update(nowNs, written, held);
             stretch.update(written, held);
         }
         double rate = estimator.rateBytesPerSec();
