@@ -15,6 +15,8 @@ import wbgov.nbd.stats.ExportStats;
  * #inflightLimit()} (settable), plus the emulated speed ({@link #emulator()}) for benchmarks.
  */
 public final class Export implements AutoCloseable {
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
     /** Preferred block size advertised (NBD_INFO_BLOCK_SIZE). */
     public static final int PREFERRED_BLOCK_BYTES = 4096;
 
@@ -109,8 +111,12 @@ public final class Export implements AutoCloseable {
         emulator.drainNow();
     }
 
+    /** Closes once (a server closes its exports, and so may their owner). */
     @Override
     public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         inflight.close();
         emulator.stop();
         try {

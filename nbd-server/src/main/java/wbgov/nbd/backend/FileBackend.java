@@ -36,6 +36,8 @@ public final class FileBackend implements Backend {
     private final boolean durable;
     private final boolean extentsSupported;
     private volatile boolean punchSupported;
+    /** Set by the first close: a raw fd closed twice closes whatever the JVM opened under its number since. */
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private final int minimumBlockBytes;
     /**
      * Memory backend only: the memfd mapped in segments of {@link #SEGMENT_BYTES}. Reads and
@@ -339,6 +341,9 @@ public final class FileBackend implements Backend {
 
     @Override
     public void close() throws IOException {
+        if (!closed.compareAndSet(false, true)) {
+            return; // idempotent: the fd number may already belong to another file, pipe or socket
+        }
         channel.close();
         LinuxCalls.close(rawFd);
     }
