@@ -94,8 +94,6 @@ public final class Decision {
     public long threshBytes;
     /** Global background threshold (bytes); &lt; 0 when unknown. */
     public long backgroundThreshBytes;
-    /** max_bytes the previous decision asked for; 0 before any (the kernel's own). */
-    public long oldMaxBytes;
     /** max_bytes to ask for: {@link #newBytes} capped to 99 % of {@link #threshBytes}. */
     public long maxBytes;
     /** min_bytes to ask for: the reserve of a strict device, else 0. */

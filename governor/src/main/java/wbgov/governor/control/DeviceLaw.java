@@ -31,11 +31,6 @@ public final class DeviceLaw {
         this.floorBytes = policy.floorBytes();
     }
 
-    /** A law with the policy's own settings. */
-    public static DeviceLaw of(Policy policy) {
-        return new DeviceLaw(DrainTimeController.builder(policy).build(), policy);
-    }
-
     /** The allowance part, for its rate estimate and state (read only). */
     public DrainTimeController allowance() {
         return allowance;
@@ -48,7 +43,6 @@ public final class DeviceLaw {
      */
     public Decision initial(long threshBytes, long backgroundThreshBytes) {
         Decision d = allowance.initialDecision();
-        d.oldMaxBytes = 0;
         knobs(d, threshBytes, backgroundThreshBytes, false);
         d.knobsChanged = true;
         last = d;
@@ -63,10 +57,8 @@ public final class DeviceLaw {
      */
     public Decision decide(BdiSample s, long globalHeldBytes) {
         boolean wasLifted = last != null && last.strictLifted;
-        long oldMax = last != null ? last.maxBytes : 0;
         boolean oldStrict = last != null && last.strict;
         Decision d = allowance.update(s, globalHeldBytes);
-        d.oldMaxBytes = oldMax;
         knobs(d, s.globalThreshBytes, s.backgroundThreshBytes, wasLifted);
         // A knob write only when the allowance moved or strict flipped. The cap alone moves
         // with every page of free memory; the drift check (recap) takes care of it, not every tick.
@@ -84,7 +76,6 @@ public final class DeviceLaw {
         long oldMax = d.maxBytes;
         boolean oldStrict = d.strict;
         long oldMin = d.minBytes;
-        d.oldMaxBytes = oldMax;
         knobs(d, threshBytes, backgroundThreshBytes, d.strictLifted);
         d.changed = false;
         d.knobsChanged = d.maxBytes != oldMax || d.minBytes != oldMin || d.strict != oldStrict;

@@ -73,7 +73,6 @@ class DeviceLawTest {
         assertFalse(d.strict);
         assertTrue(d.strictLifted);
         assertEquals(0, d.minBytes);
-        assertEquals(16 * MIB, d.oldMaxBytes);
     }
 
     @Test
@@ -89,7 +88,6 @@ class DeviceLawTest {
         assertTrue(r.knobsChanged, "the cap did");
         assertEquals(1024 * MIB, r.newBytes);
         assertEquals(100 * MIB - MIB, r.maxBytes);
-        assertEquals(415_236_096L, r.oldMaxBytes);
         assertFalse(r.strict, "99 MiB ≥ F/4 = 18.75 MiB: stays lifted");
         // Same thresholds again: nothing to write.
         assertFalse(law.recap(100 * MIB, 50 * MIB).knobsChanged);
