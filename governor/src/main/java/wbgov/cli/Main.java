@@ -40,14 +40,8 @@ public final class Main implements Runnable {
     /** The build's version (Maven filters it into version.properties). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() throws java.io.IOException {
-            java.util.Properties p = new java.util.Properties();
-            try (var in = Main.class.getResourceAsStream("version.properties")) {
-                if (in != null) {
-                    p.load(in);
-                }
-            }
-            return new String[] {"wbgov " + p.getProperty("version", "(unknown version)")};
+        public String[] getVersion() {
+            return new String[] {"wbgov " + wbgov.governor.daemon.Version.get()};
         }
     }
 

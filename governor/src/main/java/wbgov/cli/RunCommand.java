@@ -24,6 +24,7 @@ import wbgov.governor.memory.DeviceMemory;
 import wbgov.governor.policy.PolicyPath;
 import wbgov.governor.policy.PolicySet;
 import wbgov.linux.LinuxCalls;
+import wbgov.linux.LinuxException;
 import wbgov.linux.SystemdNotifier;
 import wbgov.nbd.control.ControlServer;
 
@@ -169,10 +170,7 @@ public final class RunCommand implements Callable<Integer> {
             }
         }, "wbgov-shutdown"));
         Main.exitZeroOnSigterm();
-        // Logged once SIGTERM is a clean stop: whoever waits for this line may stop the daemon.
-        LOG.info("wbgov run: {} policies from {}, interval {} ms, state in {}{}{}", ps.policies().size(), dir, intervalMs,
-                state, dry ? ", DRY RUN" : "", notifier.enabled() ? ", under systemd"
-                        + (notifier.watchdogPeriodNanos() > 0 ? " (watchdog every " + notifier.watchdogPeriodNanos() / 1_000_000 + " ms)" : "") : "");
+        unignoreHangup();
         Signal.handle(new Signal("HUP"), sig -> {
             notifier.reloading();
             try {
@@ -184,12 +182,32 @@ public final class RunCommand implements Callable<Integer> {
             }
             notifier.ready(summary(gov, dry));
         });
+        // Logged once SIGTERM is a clean stop and SIGHUP a reload: whoever waits for this line
+        // may stop or reload the daemon.
+        LOG.info("wbgov run: {} policies from {}, interval {} ms, state in {}{}{}", ps.policies().size(), dir, intervalMs,
+                state, dry ? ", DRY RUN" : "", notifier.enabled() ? ", under systemd"
+                        + (notifier.watchdogPeriodNanos() > 0 ? " (watchdog every " + notifier.watchdogPeriodNanos() / 1_000_000 + " ms)" : "") : "");
         try {
             dutyCycle(gov, notifier, intervalNs, dry);
         } finally {
             loopDone.countDown();
         }
         return 0;
+    }
+
+    /**
+     * Started with SIGHUP ignored ({@code nohup wbgov run}), the JVM would silently install no
+     * handler for it and a reload would never happen: put it back to the default first (the
+     * handler installed next is what the hangup then does: a reload, not an exit).
+     */
+    private static void unignoreHangup() {
+        try {
+            if (LinuxCalls.unignoreSignal(1)) {
+                LOG.info("SIGHUP was ignored at start (nohup?): it reloads the policies all the same");
+            }
+        } catch (LinuxException e) {
+            LOG.warn("SIGHUP may not reload the policies: {}", e.getMessage());
+        }
     }
 
     /** The loop: tick, ping the watchdog after a good tick, keep STATUS= current, sleep. */

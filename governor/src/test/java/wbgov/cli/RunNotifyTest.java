@@ -101,6 +101,24 @@ class RunNotifyTest {
         }
     }
 
+    /**
+     * {@code nohup wbgov run}: started with SIGHUP ignored, the JVM would install no handler for
+     * it (silently), and a reload would never happen. The daemon puts it back and reloads.
+     */
+    @Test
+    void sighupReloadsEvenWhenStartedUnderNohup() throws Exception {
+        try (WbgovProcess run = WbgovProcess.startUnder(List.of("nohup"), dir.resolve("nohup.log"), Map.of(),
+                "run", "--dry-run", "--policies", policies().toString(), "--state-dir", dir.resolve("s3").toString())) {
+            assertTrue(run.awaitOutput("wbgov run:", 60), run.output());
+            assertTrue(run.output().contains("SIGHUP was ignored at start"), run.output());
+            run.signal("HUP");
+            assertTrue(run.awaitOutput("policies reloaded", 20), run.output());
+            run.process.destroy();
+            assertTrue(run.process.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, run.process.exitValue(), run.output());
+        }
+    }
+
     @Test
     void statusExitsThreeWhenTheDaemonIsNotRunning() throws Exception {
         assertEquals(3, WbgovProcess.run(dir.resolve("st.log"), "status", "--state-dir", dir.resolve("none").toString()));

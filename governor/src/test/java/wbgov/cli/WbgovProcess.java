@@ -23,7 +23,14 @@ final class WbgovProcess implements AutoCloseable {
     }
 
     static WbgovProcess start(Path log, Map<String, String> env, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return startUnder(List.of(), log, env, args);
+    }
+
+    /** As {@link #start}, the JVM exec'ed by {@code wrapper} (e.g. {@code nohup}): same pid. */
+    static WbgovProcess startUnder(List<String> wrapper, Path log, Map<String, String> env, String... args)
+            throws IOException {
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx64m", "-XX:MaxDirectMemorySize=320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djna.tmpdir=" + System.getProperty("jna.tmpdir", "/tmp"),
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));

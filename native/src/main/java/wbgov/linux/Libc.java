@@ -76,4 +76,9 @@ final class Libc {
     static native long recv(int fd, byte[] buf, long len, int flags);
 
     static native int dup2(int oldfd, int newfd);
+
+    /** {@code struct sigaction *} both ways as a byte array (the handler is its first 8 bytes). */
+    static native int sigaction(int signum, byte[] act, byte[] oldact);
+
+    static native int syncfs(int fd);
 }

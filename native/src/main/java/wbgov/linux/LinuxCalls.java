@@ -157,4 +157,41 @@ public final class LinuxCalls {
         }
         return -1;
     }
+
+    /** glibc's {@code struct sigaction} is 152 bytes on x86-64 and aarch64; room to spare. */
+    private static final int SIGACTION_BYTES = 256;
+
+    /**
+     * Puts {@code signum} back to its default disposition if the process started with it ignored,
+     * and says whether it did. The JVM refuses to install a handler for SIGHUP, SIGINT or SIGTERM
+     * that was ignored at start-up ({@code nohup} ignores SIGHUP): {@code sun.misc.Signal.handle}
+     * then returns without installing anything, so a daemon started under nohup would never see
+     * its reload signal. Call before installing the handler; a disposition that is not
+     * "ignored" is left alone (it may be the JVM's own handler).
+     *
+     * @throws LinuxException when sigaction(2) fails
+     */
+    public static boolean unignoreSignal(int signum) throws LinuxException {
+        byte[] old = new byte[SIGACTION_BYTES];
+        if (Libc.sigaction(signum, null, old) != 0) {
+            throw new LinuxException("sigaction(" + signum + ")", Native.getLastError());
+        }
+        long handler = java.nio.ByteBuffer.wrap(old, 0, 8).order(java.nio.ByteOrder.nativeOrder()).getLong();
+        if (handler != 1) { // SIG_IGN
+            return false;
+        }
+        if (Libc.sigaction(signum, new byte[SIGACTION_BYTES], null) != 0) { // SIG_DFL, empty mask, no flags
+            throw new LinuxException("sigaction(" + signum + ", SIG_DFL)", Native.getLastError());
+        }
+        return true;
+    }
+
+    /**
+     * {@code syncfs(2)} of the file system that holds {@code fd}: writes back that one file
+     * system's dirty data and waits for it, unlike {@code sync(2)}, which does every one.
+     * Returns 0 or errno.
+     */
+    public static int syncfs(int fd) {
+        return Libc.syncfs(fd) == 0 ? 0 : Native.getLastError();
+    }
 }

@@ -36,7 +36,7 @@ public final class Decision {
         /** Its writers stopped and it drained: back up toward the drain target, in steps. */
         DRAINED("writers stopped: back toward the drain target"),
         /** Data held, nothing completed for a while: the floor, so its writers wait. */
-        STALLED("no completion while holding data: floor"),
+        STALLED("no completion while writing back: floor"),
         /** Nothing contends and the policy is not strict: the kernel's own behaviour. */
         RELAXED("no contention: relaxed to ceiling"),
         /** Contention came back: back under the drain-time law at once. */
@@ -74,6 +74,10 @@ public final class Decision {
     public long targetBytes;
     /** held / rate in seconds (+∞ when stuck). */
     public double drainSeconds;
+    /** Standard error of the completion-rate estimate (bytes/s; {@code RateEstimator}); 0 before any. */
+    public double rateStdErrBytesPerSec;
+    /** How long the device has had pages under write-back without completing any (ns). */
+    public long noProgressNs;
     /** Probe multiplier in force (1 unless a probe showed the allowance limited throughput). */
     public double boost;
     /**

@@ -194,7 +194,10 @@ public final class DrainTimeController {
         long held = DrainTime.heldBytes(s.dirtyBytes, s.writebackBytes);
         long written = s.writtenBytes >= 0 ? s.writtenBytes : s.blockWrittenBytes;
         if (written >= 0) {
-            estimator.update(nowNs, written, held);
+            // completions are owed for pages under write-back only (see RateEstimator: a fast
+            // device holding a few KiB of metadata the flusher has not taken up is waiting, not
+            // stalled); without a write-back count every held byte is owed
+            estimator.update(nowNs, written, held, s.writebackBytes >= 0 ? s.writebackBytes : held);
             stretch.update(written, held);
         }
         double rate = estimator.rateBytesPerSec();
@@ -264,6 +267,8 @@ public final class DrainTimeController {
         d.heldBytes = held;
         d.targetBytes = target;
         d.drainSeconds = DrainTime.seconds(held, rate);
+        d.rateStdErrBytesPerSec = estimator.rateStdErrBytesPerSec();
+        d.noProgressNs = estimator.stalledNs();
         d.boost = prober.boost();
         d.relaxed = relaxed;
         d.backlogged = backlogged;

@@ -1,14 +1,15 @@
 package wbgov.governor.control;
 
 /**
- * Whether a device is stalled: it has held data and completed nothing for {@code stallNs}
- * (server gone, flaky USB, a link down). Pure and stateless: the time without progress comes
+ * Whether a device is stalled: it has had pages under write-back and completed nothing for
+ * {@code stallNs} (server gone, flaky USB, a link down). Dirty pages the flusher has not taken
+ * up yet are no stall: the device was not asked (see {@code RateEstimator}). Pure and stateless: the time without progress comes
  * from the rate estimator, which measures it from the samples' own timestamps.
  * <pre>
- *   stalled  ⇔  counter present  ∧  time held without completion ≥ stallNs
+ *   stalled  ⇔  counter present  ∧  time owing completions without one ≥ stallNs
  *
  *   completed ▲ ▄▄▄▄▄▄
- *             │       ·  ·  ·  ·  ·  ·        nothing completes, data held
+ *             │       ·  ·  ·  ·  ·  ·        nothing completes, pages under write-back
  *   allowance │‾‾‾‾‾‾‾‾‾‾‾‾‾‾‾‾‾‾‾‾‾┐
  *             │                      └──── floor
  *             └───────┬──────────────┬──▶ t
@@ -31,8 +32,8 @@ final class StallGuard {
 
     /**
      * @param measured whether the sample had a completion counter
-     * @param heldWithoutProgressNs how long it has held data without completing any (the
-     *     estimator's {@code stalledNs()})
+     * @param heldWithoutProgressNs how long it has had pages under write-back without completing
+     *     any (the estimator's {@code stalledNs()})
      */
     boolean stalled(boolean measured, long heldWithoutProgressNs) {
         return measured && heldWithoutProgressNs >= stallNs;

@@ -31,6 +31,14 @@ final class DeviceState {
     volatile long dirtyBytes = -1;
     volatile long writebackBytes = -1;
     volatile double completionBytesPerSec;
+    /** Standard error of the completion rate (bytes/s). */
+    volatile double completionStdErrBytesPerSec;
+    /** Whether the law has measured a completion rate yet. */
+    volatile boolean measured;
+    /** How long it has had pages under write-back without completing any (ns), at the last decision. */
+    volatile long noProgressNs;
+    /** Whether the last decision found it stalled. */
+    volatile boolean stalled;
     volatile double dirtyingBytesPerSec;
     volatile long knobWrites;
     volatile long knobErrors;
@@ -63,6 +71,10 @@ final class DeviceState {
         strictWanted = d.strict;
         lawState = d.state();
         completionBytesPerSec = d.rateBytesPerSec;
+        completionStdErrBytesPerSec = d.rateStdErrBytesPerSec;
+        measured = law.allowance().hasEstimate();
+        noProgressNs = d.noProgressNs;
+        stalled = d.stalled;
     }
 
     /** {@link DrainTime#seconds}: +∞ for a device that holds data and completes nothing. */

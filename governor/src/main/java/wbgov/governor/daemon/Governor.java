@@ -73,6 +73,26 @@ public final class Governor implements AutoCloseable {
     private final BdiKnobs knobs;
     private final List<ServedExport> served = new ArrayList<>();
 
+    /** How long ticks take (status, metrics); written by the duty cycle only. */
+    private final TickDurations tickDurations = new TickDurations();
+    private final java.util.concurrent.atomic.AtomicLong reloadsOk = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong reloadsFailed = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long failedTicks;
+    private volatile long startedEpochMillis;
+    private volatile long startedNs;
+    /** The system sample's fields readers show, copied each tick (sys itself is overwritten in place). */
+    private volatile long pubDirty = -1;
+    private volatile long pubWriteback = -1;
+    private volatile long pubBackground = -1;
+    private volatile long pubIoSome = -1;
+    private volatile long pubIoFull = -1;
+    private volatile long pubMemSome = -1;
+    private volatile long pubMemFull = -1;
+    private volatile long pubIoSomeUs = -1;
+    private volatile long pubIoFullUs = -1;
+    private volatile long pubMemSomeUs = -1;
+    private volatile long pubMemFullUs = -1;
+
     /** A quiet device is read every this many ticks (1 s at the default 100 ms interval). */
     static final int QUIET_EVERY_TICKS = 10;
 
@@ -173,6 +193,8 @@ public final class Governor implements AutoCloseable {
 
     /** Discovers devices and puts every governed one at its policy's initial allowance. */
     public void start(long nowNs) throws IOException {
+        startedEpochMillis = System.currentTimeMillis();
+        startedNs = nowNs;
         debugfs = DebugFs.ensureMounted(roots.debugfs(), config.allowMountDebugfs() && knobs != null);
         if (!debugfs) {
             LOG.warn("debugfs is not available ({}): per-device dirty and dirtied counts are inferred from "
@@ -188,10 +210,28 @@ public final class Governor implements AutoCloseable {
     public void replacePolicies(PolicySet next) {
         policies = next;
         policiesChanged = true;
+        reloadsOk.incrementAndGet();
+    }
+
+    /** Counts a reload that was refused (the old policies stay): status and metrics show it. */
+    public void reloadFailed() {
+        reloadsFailed.incrementAndGet();
+    }
+
+    /** Counts a tick that ended in an exception (the runner logs it and goes on). */
+    public void tickFailed() {
+        failedTicks++;
     }
 
     /** One tick. Returns the number of knob or limit changes made. */
     public int doWork(long nowNs) throws IOException {
+        long t0 = System.nanoTime(); // the tick's own cost, whatever clock the caller's nowNs is
+        int changes = tick(nowNs);
+        tickDurations.record(System.nanoTime() - t0);
+        return changes;
+    }
+
+    private int tick(long nowNs) throws IOException {
         boolean quietTick = ticks % QUIET_EVERY_TICKS == 0;
         if (policiesChanged || nowNs - nextRescanNs >= 0 || (quietTick && tableChanges.changed())) {
             policiesChanged = false;
@@ -209,6 +249,7 @@ public final class Governor implements AutoCloseable {
         long held = sys.dirtyBytes >= 0 && sys.writebackBytes >= 0 ? sys.dirtyBytes + sys.writebackBytes : -1;
         globalHeldBytes = held;
         globalThreshBytes = sys.dirtyThreshBytes;
+        publishSystem();
         int changes = 0;
         DeviceState[] st = states;
         for (int i = 0; i < st.length; i++) {
@@ -269,6 +310,20 @@ public final class Governor implements AutoCloseable {
         ticks++;
         lastTickNs = nowNs;
         return changes;
+    }
+
+    private void publishSystem() {
+        pubDirty = sys.dirtyBytes;
+        pubWriteback = sys.writebackBytes;
+        pubBackground = sys.backgroundThreshBytes;
+        pubIoSome = sys.ioSomeAvg10Centi;
+        pubIoFull = sys.ioFullAvg10Centi;
+        pubMemSome = sys.memSomeAvg10Centi;
+        pubMemFull = sys.memFullAvg10Centi;
+        pubIoSomeUs = sys.ioSomeTotalUs;
+        pubIoFullUs = sys.ioFullTotalUs;
+        pubMemSomeUs = sys.memSomeTotalUs;
+        pubMemFullUs = sys.memFullTotalUs;
     }
 
     private int actuate(DeviceState d, Decision dec, long nowNs) {
@@ -513,6 +568,44 @@ public final class Governor implements AutoCloseable {
     }
 
     // ---- status (read by the status socket's thread; values are volatile snapshots) ----
+
+    /** Everything status, metrics and drain show, read now ({@link GovernorSnapshot}). Allocates. */
+    public GovernorSnapshot snapshot() {
+        return SnapshotReader.read(this, states, served);
+    }
+
+    GovernorSnapshot.Global globalSnapshot() {
+        return new GovernorSnapshot.Global(known(pubDirty), known(pubWriteback), known(globalThreshBytes),
+                known(pubBackground),
+                pubIoSome < 0 && pubMemSome < 0 ? null : new GovernorSnapshot.Pressure(
+                        percent(pubIoSome), percent(pubIoFull), percent(pubMemSome), percent(pubMemFull),
+                        seconds(pubIoSomeUs), seconds(pubIoFullUs), seconds(pubMemSomeUs), seconds(pubMemFullUs)),
+                reloadsOk.get(), reloadsFailed.get(), failedTicks, tickDurations.read());
+    }
+
+    private static Long known(long v) {
+        return v < 0 ? null : v;
+    }
+
+    private static Double percent(long centi) {
+        return centi < 0 ? null : centi / 100.0;
+    }
+
+    private static Double seconds(long micros) {
+        return micros < 0 ? null : micros / 1e6;
+    }
+
+    long startedEpochMillis() {
+        return startedEpochMillis;
+    }
+
+    double uptimeSeconds() {
+        return startedEpochMillis == 0 ? 0 : Math.max(0, lastTickNs - startedNs) / 1e9;
+    }
+
+    Roots roots() {
+        return roots;
+    }
 
     /** The status table, as text or JSON. Allocates: called on request only. */
     public String status(boolean json) {

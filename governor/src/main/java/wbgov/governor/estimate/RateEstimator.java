@@ -2,8 +2,9 @@ package wbgov.governor.estimate;
 
 /**
  * Completion rate of one device, in bytes per second, from a cumulative byte counter
- * ({@code BdiWritten}) and the bytes the device holds (dirty + writeback). Pure: time is an
- * argument; allocates nothing per update.
+ * ({@code BdiWritten}), the bytes the device holds (dirty + writeback) and the bytes it owes
+ * completions for (those under write-back). Pure: time is an argument; allocates nothing per
+ * update.
  *
  * <h2>Law</h2>
  * Each interval between two samples gives a rate {@code r_i = Δbytes / Δt}. The estimate is an
@@ -26,11 +27,28 @@ package wbgov.governor.estimate;
  *   <li><b>Partly idle</b> (empty at the start or at the end of the interval): the device ran
  *       out of work inside the interval, so {@code r_i} only bounds its speed from below. Such a
  *       sample may raise the estimate, never lower it.
- *   <li><b>Busy with no completion</b> (held data at the start, completed nothing): a real 0,
- *       taken at full weight: this is how a stalled device's estimate falls toward 0.
+ *   <li><b>Waiting</b> (held only dirty pages at the start, none under write-back, completed
+ *       nothing): skipped like idle. Pages the flusher has not taken up yet (below the
+ *       background threshold and younger than {@code dirty_expire_centisecs}: the few KiB of
+ *       metadata a file system leaves after a writer's fdatasync) are not owed: counted as a
+ *       real 0 they made a fast device's estimate decay to 0 within seconds of every burst,
+ *       its allowance fall to the floor, and that decayed rate be the one remembered.
+ *   <li><b>Busy with no completion</b> (pages under write-back at the start, completed
+ *       nothing): a real 0, taken at full weight: this is how a stalled device's estimate falls
+ *       toward 0, and {@link #stalledNs()} counts only this time.
  *   <li><b>Counter went backwards</b> (bdi re-registered, counter reset): the sample re-bases,
  *       the estimate is kept, {@link #counterResets()} counts it.
  * </ul>
+ * <h2>Uncertainty</h2>
+ * Beside the mean, the same weights give an exponentially weighted variance of the counted
+ * intervals' rates (West's incremental form), and from it the standard error of the estimate:
+ * <pre>
+ *   δ = r_i − r;   r ← r + α δ;   s² ← (1 − α)(s² + α δ²)
+ *   se(r) = s · √(α / (2 − α))          the variance of an EWMA of independent samples
+ * </pre>
+ * with α of the last counted interval. A steady device's se is a few % of r; a bursty one's
+ * larger: {@code status} turns it into a range for the time to drain (held / (r − 2 se)).
+ *
  * Why an EWMA and not the kernel's figure or a regression: the kernel's figure reads 0 when
  * idle and is missing without debugfs; a sliding-window regression needs a window of samples
  * and reacts to a step only after half a window, where the EWMA's reaction time is {@code τ}
@@ -45,11 +63,15 @@ public final class RateEstimator {
     private long prevNs;
     private long prevBytes;
     private long prevHeldBytes;
+    private long prevOwedBytes;
     private boolean hasEstimate;
     private double rateBytesPerSec;
+    private double varianceBytesPerSec2;
+    private double lastAlpha;
     private double lastIntervalBytesPerSec;
     private long progressOrEmptyNs;
     private long heldBytes;
+    private long owedBytes;
     private long counterResets;
 
     private RateEstimator(Builder b) {
@@ -61,19 +83,28 @@ public final class RateEstimator {
         return new Builder();
     }
 
+    /** {@link #update(long, long, long, long)} where every held byte is owed (no write-back count). */
+    public boolean update(long nowNs, long cumulativeBytes, long heldBytes) {
+        return update(nowNs, cumulativeBytes, heldBytes, heldBytes);
+    }
+
     /**
      * Feeds one sample.
      *
      * @param nowNs when it was read (any monotonic nanosecond clock)
      * @param cumulativeBytes bytes completed since some origin (BdiWritten)
      * @param heldBytes dirty + writeback bytes now; 0 when the device holds nothing
+     * @param owedBytes bytes under write-back now (submitted, completion owed); pass
+     *     {@code heldBytes} when the write-back count is unknown
      * @return whether the estimate was updated from this sample
      */
-    public boolean update(long nowNs, long cumulativeBytes, long heldBytes) {
+    public boolean update(long nowNs, long cumulativeBytes, long heldBytes, long owedBytes) {
         long held = Math.max(0, heldBytes);
+        long owed = Math.min(held, Math.max(0, owedBytes));
         this.heldBytes = held;
+        this.owedBytes = owed;
         if (!based) {
-            rebase(nowNs, cumulativeBytes, held);
+            rebase(nowNs, cumulativeBytes, held, owed);
             progressOrEmptyNs = nowNs;
             based = true;
             return false;
@@ -84,7 +115,7 @@ public final class RateEstimator {
         }
         if (cumulativeBytes < prevBytes) {
             counterResets++;
-            rebase(nowNs, cumulativeBytes, held);
+            rebase(nowNs, cumulativeBytes, held, owed);
             progressOrEmptyNs = nowNs;
             return false;
         }
@@ -93,22 +124,27 @@ public final class RateEstimator {
         }
         long deltaBytes = cumulativeBytes - prevBytes;
         boolean heldAtStart = prevHeldBytes > 0;
-        if (deltaBytes > 0 || held == 0) {
+        boolean owedAtStart = prevOwedBytes > 0;
+        if (deltaBytes > 0 || owed == 0) {
             progressOrEmptyNs = nowNs;
         }
-        if (!heldAtStart && deltaBytes == 0) {
-            rebase(nowNs, cumulativeBytes, held); // idle: keep the last good estimate
+        if (!owedAtStart && deltaBytes == 0) {
+            // idle (held nothing) or waiting (held only pages the flusher has not taken up):
+            // keep the last good estimate
+            rebase(nowNs, cumulativeBytes, held, owed);
             return false;
         }
         double sample = deltaBytes * 1e9 / dtNs;
         lastIntervalBytesPerSec = sample;
         boolean lowerBoundOnly = !heldAtStart || held == 0;
-        rebase(nowNs, cumulativeBytes, held);
+        rebase(nowNs, cumulativeBytes, held, owed);
         if (!hasEstimate) {
             if (sample <= 0) {
                 return false; // no speed seen yet: nothing to start from
             }
             rateBytesPerSec = sample;
+            varianceBytesPerSec2 = 0;
+            lastAlpha = 1.0 - Math.exp(-dtNs / tauNs);
             hasEstimate = true;
             return true;
         }
@@ -116,14 +152,18 @@ public final class RateEstimator {
             return false;
         }
         double alpha = 1.0 - Math.exp(-dtNs / tauNs);
-        rateBytesPerSec += alpha * (sample - rateBytesPerSec);
+        double delta = sample - rateBytesPerSec;
+        rateBytesPerSec += alpha * delta;
+        varianceBytesPerSec2 = (1.0 - alpha) * (varianceBytesPerSec2 + alpha * delta * delta);
+        lastAlpha = alpha;
         return true;
     }
 
-    private void rebase(long nowNs, long cumulativeBytes, long held) {
+    private void rebase(long nowNs, long cumulativeBytes, long held, long owed) {
         prevNs = nowNs;
         prevBytes = cumulativeBytes;
         prevHeldBytes = held;
+        prevOwedBytes = owed;
     }
 
     /** Whether any busy interval has been seen; until then {@link #rateBytesPerSec()} is 0. */
@@ -134,6 +174,14 @@ public final class RateEstimator {
     /** The estimate; the last good one while idle; 0 before any. */
     public double rateBytesPerSec() {
         return rateBytesPerSec;
+    }
+
+    /**
+     * Standard error of {@link #rateBytesPerSec()}: s · √(α / (2 − α)) (see the class comment);
+     * 0 before any estimate and after the first interval.
+     */
+    public double rateStdErrBytesPerSec() {
+        return hasEstimate ? Math.sqrt(varianceBytesPerSec2 * lastAlpha / (2.0 - lastAlpha)) : 0;
     }
 
     /** The raw rate of the last interval that counted, for traces. */
@@ -147,11 +195,12 @@ public final class RateEstimator {
     }
 
     /**
-     * How long the device has held data without completing any, as of the last sample; 0 when it
-     * completed something or held nothing at the last sample.
+     * How long the device has owed completions (held pages under write-back) without completing
+     * any, as of the last sample; 0 when it completed something or owed nothing at the last
+     * sample. Dirty pages the flusher has not taken up are no stall.
      */
     public long stalledNs() {
-        return heldBytes > 0 ? prevNs - progressOrEmptyNs : 0;
+        return owedBytes > 0 ? prevNs - progressOrEmptyNs : 0;
     }
 
     /** How many times the counter went backwards. */
@@ -164,9 +213,13 @@ public final class RateEstimator {
         based = false;
         hasEstimate = false;
         rateBytesPerSec = 0;
+        varianceBytesPerSec2 = 0;
+        lastAlpha = 0;
         lastIntervalBytesPerSec = 0;
         heldBytes = 0;
+        owedBytes = 0;
         prevHeldBytes = 0;
+        prevOwedBytes = 0;
     }
 
     public static final class Builder {

@@ -32,6 +32,19 @@ public final class Sources {
         return b.length() == 0 ? "none" : b.toString();
     }
 
+    /** The names of the sources, in a fixed order: ["debugfs", "block-stat"]; empty for none. */
+    public static java.util.List<String> names(int sources) {
+        java.util.List<String> l = new java.util.ArrayList<>(5);
+        String[] names = {"debugfs", "block-stat", "inflight", "vmstat", "psi"};
+        int[] bits = {DEBUGFS, BLOCK_STAT, BLOCK_INFLIGHT, VMSTAT, PSI};
+        for (int i = 0; i < bits.length; i++) {
+            if ((sources & bits[i]) != 0) {
+                l.add(names[i]);
+            }
+        }
+        return l;
+    }
+
     private static void append(StringBuilder b, int sources, int bit, String name) {
         if ((sources & bit) != 0) {
             if (b.length() > 0) {

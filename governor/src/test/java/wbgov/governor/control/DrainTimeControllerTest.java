@@ -127,7 +127,39 @@ class DrainTimeControllerTest {
         }
         assertEquals(2_200, t, "2 s after the last completion");
         assertEquals(2 * MIB, d.newBytes);
-        assertTrue(d.toString().contains("no completion while holding data: floor"), d.toString());
+        assertTrue(d.toString().contains("no completion while writing back: floor"), d.toString());
+    }
+
+    /**
+     * Dirty pages the flusher has not taken up (64 KiB of metadata left after a burst, waiting
+     * for dirty_expire) are not a stall: nothing is under write-back, so no completion is owed.
+     * The rate and the allowance stay; once the same 64 KiB sit under write-back without
+     * completing, it is a stall, timed from the last sample that owed nothing.
+     */
+    @Test
+    void dirtyPagesNotUnderWritebackAreWaitingNotStuck() {
+        DrainTimeController c = base().build();
+        c.update(sample(0, 3 * MIB, MIB, 0));
+        c.update(sample(100, 3 * MIB, MIB, MIB));
+        c.update(sample(200, 3 * MIB, MIB, 2 * MIB));
+        assertEquals(20 * MIB, c.allowanceBytes());
+        // the last pages under write-back complete; 64 KiB of metadata stay dirty
+        c.update(sample(300, 64 << 10, 0, 3 * MIB));
+        double rate = c.rateBytesPerSec();
+        Decision d = null;
+        for (int t = 400; t <= 30_000; t += 100) {
+            d = c.update(sample(t, 64 << 10, 0, 3 * MIB));
+            assertFalse(d.stalled, "not stalled at t=" + t);
+        }
+        assertEquals(20 * MIB, c.allowanceBytes());
+        assertEquals(rate, c.rateBytesPerSec(), 1e-9, "a waiting device keeps its last good estimate");
+        int t = 30_000;
+        while (!d.stalled && t < 35_000) {
+            t += 100;
+            d = c.update(sample(t, 0, 64 << 10, 3 * MIB));
+        }
+        assertEquals(32_000, t, "2 s after the last sample with nothing under write-back (t = 30 s)");
+        assertEquals(2 * MIB, d.newBytes);
     }
 
     @Test

@@ -30,6 +30,28 @@ class RateEstimatorTest {
     }
 
     @Test
+    void standardErrorFromTheWeightedVariance() {
+        RateEstimator e = tau(1000);
+        e.update(0, 0, 5 * MB);
+        e.update(100 * MS, 1 * MB, 5 * MB); // 10 MB/s: first estimate, no spread yet
+        assertEquals(0, e.rateStdErrBytesPerSec(), 1e-9);
+        e.update(200 * MS, 4 * MB, 5 * MB); // 30 MB/s
+        double a = 1 - Math.exp(-0.1);
+        double var = (1 - a) * (0 + a * 20e6 * 20e6);
+        assertEquals(10e6 + a * 20e6, e.rateBytesPerSec(), 1e-6);
+        assertEquals(Math.sqrt(var * a / (2 - a)), e.rateStdErrBytesPerSec(), 1e-3);
+        assertEquals(1.3118e6, e.rateStdErrBytesPerSec(), 0.0001e6);
+        // a steady device: the spread decays toward 0
+        long written = 4 * MB;
+        for (int i = 3; i < 200; i++) {
+            written += 2 * MB;
+            e.update(i * 100 * MS, written, 5 * MB);
+        }
+        assertEquals(20e6, e.rateBytesPerSec(), 1e3);
+        assertTrue(e.rateStdErrBytesPerSec() < 1e3, "steady: " + e.rateStdErrBytesPerSec());
+    }
+
+    @Test
     void idleKeepsTheLastGoodEstimate() {
         RateEstimator e = tau(500);
         e.update(0, 0, 1 * MB);
@@ -68,6 +90,33 @@ class RateEstimatorTest {
         assertEquals(10e6 * Math.exp(-2), e.rateBytesPerSec(), 1e-3);
         assertEquals(1000 * MS, e.stalledNs());
         e.update(1200 * MS, 2 * MB, 8 * MB);
+        assertEquals(0, e.stalledNs());
+    }
+
+    @Test
+    void dirtyPagesNotUnderWritebackAreWaitingNotAZero() {
+        RateEstimator e = tau(500);
+        e.update(0, 0, 8 * MB, 8 * MB);
+        e.update(100 * MS, 1 * MB, 8 * MB, 8 * MB);
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6);
+        // the burst's last pages complete (1 MB in 100 ms, counted); 64 kB of metadata stay dirty
+        assertTrue(e.update(200 * MS, 2 * MB, 64_000, 0));
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6);
+        for (int i = 3; i <= 50; i++) {
+            // 64 kB dirty, nothing under write-back, nothing completes: waiting for the flusher
+            assertFalse(e.update(i * 100 * MS, 2 * MB, 64_000, 0));
+            assertEquals(0, e.stalledNs());
+        }
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6);
+        // the flusher takes them up: the first interval started owing nothing, so it is skipped
+        assertFalse(e.update(5100 * MS, 2 * MB, 64_000, 64_000));
+        assertEquals(100 * MS, e.stalledNs(), "owed since the last sample that owed nothing");
+        // now owed and nothing completes: a real 0 at full weight
+        assertTrue(e.update(5200 * MS, 2 * MB, 64_000, 64_000));
+        assertEquals(10e6 * Math.exp(-0.2), e.rateBytesPerSec(), 1e-3);
+        assertEquals(200 * MS, e.stalledNs());
+        // owed bytes above held are clipped (a write-back count read a moment after dirty)
+        assertTrue(e.update(5300 * MS, 3 * MB, 0, 64_000));
         assertEquals(0, e.stalledNs());
     }
 
