@@ -177,6 +177,7 @@ public final class RunCommand implements Callable<Integer> {
                 gov.replacePolicies(dir.load());
                 LOG.info("SIGHUP: policies reloaded from {}", dir);
             } catch (PolicyException e) {
+                gov.reloadFailed();
                 LOG.error("SIGHUP: policies NOT reloaded, keeping the old ones: {} error(s)", e.errors().size());
                 e.errors().forEach(err -> LOG.error("  {}", err));
             }
@@ -218,6 +219,9 @@ public final class RunCommand implements Callable<Integer> {
         notifier.ready(summary(gov, dry));
         long[] last = {gov.governedCount(), gov.knobErrorCount(), System.nanoTime()}; // governed, errors, next ping
         DutyCycle cycle = new DutyCycle(gov, intervalNs, (now, healthy) -> {
+            if (!healthy) {
+                gov.tickFailed(); // status and metrics count it
+            }
             // A tick that failed sends no ping: one that keeps failing gets the daemon restarted.
             if (healthy && watchdogNs > 0 && now - last[2] >= 0) {
                 notifier.watchdog();
