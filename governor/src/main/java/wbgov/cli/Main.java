@@ -16,7 +16,8 @@ import wbgov.log.LogOutput;
             "2:usage error (unknown option, bad value)",
             "3:status: the daemon is not running (as LSB init scripts say)"},
         subcommands = {RunCommand.class, StatusCommand.class, RestoreCommand.class, PolicyCommand.class,
-            ServeCommand.class, CtlCommand.class, AttachCommand.class, DetachCommand.class, HelpCommand.class})
+            DrainCommand.class, ServeCommand.class, CtlCommand.class, AttachCommand.class, DetachCommand.class,
+            HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit status of {@code status} when no daemon answers (LSB: "program is not running"). */
     static final int NOT_RUNNING = 3;

@@ -135,6 +135,7 @@ public final class RunCommand implements Callable<Integer> {
         // The lock is ours: a socket file here is a dead run's, replaced.
         ControlServer status = ControlServer.start(StateDir.statusSocket(state),
                 cmd -> cmd.trim().equals("status json") ? gov.status(true) : gov.status(false));
+        ControlServer control = ControlServer.start(StateDir.controlSocket(state), cmd -> DrainCommand.serve(gov, cmd));
 
         final Thread loopThread = Thread.currentThread();
         final CountDownLatch loopDone = new CountDownLatch(1);
@@ -155,6 +156,7 @@ public final class RunCommand implements Callable<Integer> {
             boolean restored = gov.restore();
             gov.close();
             status.close();
+            control.close();
             if (srv != null) {
                 srv.stop();
             }

@@ -40,6 +40,11 @@ final class StateDir {
         return stateDir.resolve("wbgov.sock");
     }
 
+    /** The daemon's control socket (root only, 0600): requests that change what it does ({@code drain}). */
+    static Path controlSocket(Path stateDir) {
+        return stateDir.resolve("control.sock");
+    }
+
     /**
      * The policies: the directories given (--policies, later overriding earlier), else in a
      * checkout ({@code -Dwbgov.home}, set by ./wbgov) its {@code policies/}, else the installed

@@ -35,6 +35,8 @@ public final class Decision {
         BACKLOG("writers waiting on the device: backlog target"),
         /** Its writers stopped and it drained: back up toward the drain target, in steps. */
         DRAINED("writers stopped: back toward the drain target"),
+        /** Someone asked to empty it ({@code wbgov drain}): the floor, strict, until released. */
+        DRAINING("drain requested: floor, strict, until it is released"),
         /** Data held, nothing completed for a while: the floor, so its writers wait. */
         STALLED("no completion while writing back: floor"),
         /** Nothing contends and the policy is not strict: the kernel's own behaviour. */
@@ -91,6 +93,8 @@ public final class Decision {
     public boolean probing;
     /** Whether the device holds data and completed nothing for the stall time: held at the floor. */
     public boolean stalled;
+    /** Whether a drain was requested ({@code wbgov drain}): held at the floor, strict. */
+    public boolean draining;
 
     // ---- the knobs ({@link KnobLaw}), filled by {@link DeviceLaw} ----
 
@@ -109,9 +113,9 @@ public final class Decision {
     /** Whether max, min or strict differ from what the previous decision asked: write the knobs. */
     public boolean knobsChanged;
 
-    /** The controller's state in one word, for status and metrics: stalled, probing, backlogged, relaxed or tracking. */
+    /** The controller's state in one word, for status and metrics: draining, stalled, probing, backlogged, relaxed or tracking. */
     public String state() {
-        return stalled ? "stalled" : probing ? "probing" : backlogged ? "backlogged" : relaxed ? "relaxed" : "tracking";
+        return draining ? "draining" : stalled ? "stalled" : probing ? "probing" : backlogged ? "backlogged" : relaxed ? "relaxed" : "tracking";
     }
 
     @Override

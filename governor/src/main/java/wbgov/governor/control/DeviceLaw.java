@@ -56,9 +56,19 @@ public final class DeviceLaw {
      * @param globalHeldBytes machine-wide dirty + writeback, -1 when unknown
      */
     public Decision decide(BdiSample s, long globalHeldBytes) {
+        return decide(s, globalHeldBytes, false);
+    }
+
+    /**
+     * As {@link #decide(BdiSample, long)}; {@code draining}: someone asked to empty the device
+     * ({@code wbgov drain}). The allowance is its floor and strict_limit is on whatever the
+     * policy says: without strict the kernel ignores a bdi's max below freerun, and new writers
+     * would not wait. When it ends, strict goes back to the policy's.
+     */
+    public Decision decide(BdiSample s, long globalHeldBytes, boolean draining) {
         boolean wasLifted = last != null && last.strictLifted;
         boolean oldStrict = last != null && last.strict;
-        Decision d = allowance.update(s, globalHeldBytes);
+        Decision d = allowance.update(s, globalHeldBytes, draining);
         knobs(d, s.globalThreshBytes, s.backgroundThreshBytes, wasLifted);
         // A knob write only when the allowance moved or strict flipped. The cap alone moves
         // with every page of free memory; the drift check (recap) takes care of it, not every tick.
@@ -89,6 +99,6 @@ public final class DeviceLaw {
     }
 
     private void knobs(Decision d, long thresh, long background, boolean wasLifted) {
-        KnobLaw.knobs(d, d.newBytes, policyStrict, wasLifted, floorBytes, thresh, background);
+        KnobLaw.knobs(d, d.newBytes, policyStrict || d.draining, wasLifted && !d.draining, floorBytes, thresh, background);
     }
 }

@@ -54,7 +54,7 @@ import wbgov.governor.sample.BdiSample;
  *   {@link AllowanceTracker}   down at once, up in confirmed steps             SLOWER, FASTER
  *   {@link Bounds}             clamp to [floor, ceiling], never zero
  * </pre>
- * Precedence: stalled, then no estimate yet (initial), then relaxed, then a probe in progress,
+ * Precedence: a drain requested ({@code wbgov drain}: the floor), stalled, then no estimate yet (initial), then relaxed, then a probe in progress,
  * then the law tracked (and, if that holds still, perhaps a new probe).
  *
  * <h2>Bound</h2>
@@ -190,6 +190,16 @@ public final class DrainTimeController {
      *     policy's initial value and stalls cannot be seen, and the caller should say so.
      */
     public Decision update(BdiSample s, long globalHeldBytes) {
+        return update(s, globalHeldBytes, false);
+    }
+
+    /**
+     * As {@link #update(BdiSample, long)}; while {@code draining} ({@code wbgov drain} asked to
+     * empty the device) the allowance is the floor at once, above every other rule: its writers
+     * wait while what it holds goes out. The rate is still measured; when the drain ends the law
+     * takes the allowance back up in its confirmed steps, as after any fall.
+     */
+    public Decision update(BdiSample s, long globalHeldBytes, boolean draining) {
         long nowNs = s.timeNs;
         long held = DrainTime.heldBytes(s.dirtyBytes, s.writebackBytes);
         long written = s.writtenBytes >= 0 ? s.writtenBytes : s.blockWrittenBytes;
@@ -210,7 +220,15 @@ public final class DrainTimeController {
         Decision.Reason reason = Decision.Reason.HOLD;
         boolean stalled = stall.stalled(written >= 0, estimator.stalledNs());
 
-        if (stalled) {
+        if (draining) {
+            target = bounds.floorBytes;
+            prober.cancel();
+            tracker.cancelRise();
+            if (old != target) {
+                next = target;
+                reason = Decision.Reason.DRAINING;
+            }
+        } else if (stalled) {
             target = bounds.floorBytes;
             stretch.forget();
             prober.reset();
@@ -274,6 +292,7 @@ public final class DrainTimeController {
         d.backlogged = backlogged;
         d.probing = prober.probing();
         d.stalled = stalled;
+        d.draining = draining;
         return d;
     }
 

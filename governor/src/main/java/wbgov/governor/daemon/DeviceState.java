@@ -43,6 +43,13 @@ final class DeviceState {
     volatile long knobWrites;
     volatile long knobErrors;
     long lastDriftCheckNs;
+    /** A drain lease asked for ({@link Governor#drain}): its length (ns, 0 = release), then the request count. */
+    volatile long drainLeaseNs;
+    volatile int drainRequests;
+    /** The duty cycle's view of the lease: requests seen, whether one is in force and until when (tick's clock). */
+    int drainRequestsSeen;
+    boolean drainActive;
+    long drainUntilNs;
     /** {@link wbgov.governor.memory.DeviceIdentity}'s key; null when not identifiable or not remembering. */
     String memoryKey;
     /** When it was last seen in an earlier run (seconds since the epoch); 0: not met before. */
@@ -63,6 +70,25 @@ final class DeviceState {
 
     boolean governed() {
         return law != null;
+    }
+
+    /**
+     * Whether a drain is in force at {@code nowNs} (the tick's clock): takes up a new request
+     * (a lease of {@code drainLeaseNs} from now; 0 ends it), and lets an unrenewed lease lapse,
+     * so a {@code wbgov drain} killed with -9 hands the device back within its lease.
+     */
+    boolean draining(long nowNs) {
+        int requests = drainRequests; // read before the lease: the writer sets the lease first
+        if (requests != drainRequestsSeen) {
+            drainRequestsSeen = requests;
+            long lease = drainLeaseNs;
+            drainActive = lease > 0;
+            drainUntilNs = nowNs + lease;
+        }
+        if (drainActive && nowNs - drainUntilNs >= 0) {
+            drainActive = false;
+        }
+        return drainActive;
     }
 
     /** Copies what status shows from the law's decision (the decision itself is overwritten next tick). */

@@ -262,7 +262,8 @@ public final class Governor implements AutoCloseable {
             // nothing writes, nothing is read but once a second. Its allowance is already in force
             // (set at discovery), so a burst meets the cap anyway. An unattached loop device cannot
             // be written: read once for the status table, then never.
-            boolean due = d.busy || ticks - d.lastSampledTick >= QUIET_EVERY_TICKS;
+            boolean draining = d.governed() && d.draining(nowNs);
+            boolean due = d.busy || draining || ticks - d.lastSampledTick >= QUIET_EVERY_TICKS;
             if ((d.unattached && d.lastSampledTick >= 0) || (!due && !(dirtiedAnywhere && d.governed()))) {
                 continue;
             }
@@ -290,7 +291,7 @@ public final class Governor implements AutoCloseable {
                 s.globalThreshBytes = sys.dirtyThreshBytes;
                 s.backgroundThreshBytes = sys.backgroundThreshBytes;
             }
-            Decision dec = d.law.decide(s, held);
+            Decision dec = d.law.decide(s, held, draining);
             d.publish(dec);
             if (dec.knobsChanged) {
                 changes += actuate(d, dec, nowNs);
@@ -565,6 +566,31 @@ public final class Governor implements AutoCloseable {
         }
         system.close();
         tableChanges.close();
+    }
+
+    // ---- drain (wbgov drain, through the control socket's thread) ----
+
+    /**
+     * Holds a device at its floor, strict, for {@code leaseNs} from the next tick ({@code wbgov
+     * drain}: its writers wait while what it holds goes out); the caller renews the lease while
+     * it drains, and {@code leaseNs} 0 releases it at once. No other device is touched. Safe
+     * from any thread: the duty cycle takes the request up at its next tick.
+     *
+     * @param bdi the device's bdi ("7:0")
+     * @return null when taken, else why not ("no such device", "not governed")
+     */
+    public String drain(String bdi, long leaseNs) {
+        for (DeviceState d : states) {
+            if (d.device.bdi().equals(bdi)) {
+                if (!d.governed()) {
+                    return d.device.label() + " is not governed (no policy matches): its writers cannot be held back";
+                }
+                d.drainLeaseNs = Math.max(0, leaseNs);
+                d.drainRequests++; // one writer thread (the control socket's): no lost update
+                return null;
+            }
+        }
+        return "no device with bdi " + bdi;
     }
 
     // ---- status (read by the status socket's thread; values are volatile snapshots) ----

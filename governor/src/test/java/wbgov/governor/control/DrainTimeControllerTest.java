@@ -162,6 +162,27 @@ class DrainTimeControllerTest {
         assertEquals(2 * MIB, d.newBytes);
     }
 
+    /** A drain asked for: the floor at once, above every other rule; released, back up in the tracker's steps. */
+    @Test
+    void drainingHoldsTheFloorThenTheLawTakesItBack() {
+        DrainTimeController c = base().build();
+        c.update(sample(0, 3 * MIB, MIB, 0));
+        c.update(sample(100, 3 * MIB, MIB, MIB));
+        c.update(sample(200, 3 * MIB, MIB, 2 * MIB));
+        assertEquals(20 * MIB, c.allowanceBytes());
+        Decision d = c.update(sample(300, 3 * MIB, MIB, 3 * MIB), -1, true);
+        assertTrue(d.changed);
+        assertEquals(2 * MIB, d.newBytes);
+        assertEquals(Decision.Reason.DRAINING, d.reason);
+        assertEquals("draining", d.state());
+        d = c.update(sample(400, 2 * MIB, MIB, 4 * MIB), -1, true);
+        assertFalse(d.changed, "held at the floor");
+        d = c.update(sample(500, 2 * MIB, MIB, 5 * MIB), -1, false);
+        assertEquals("tracking", d.state());
+        assertEquals(Decision.Reason.FASTER, d.reason);
+        assertEquals(8 * MIB, d.newBytes, "back up by the tracker's ×4 step, not at once");
+    }
+
     @Test
     void fromPolicy() {
         Policy p = Policy.builder("usb").drainTargetNs(3_000 * MS).floorBytes(3 * MIB).ceilingBytes(64 * MIB)
