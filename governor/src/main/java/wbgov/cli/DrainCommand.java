@@ -12,7 +12,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import wbgov.governor.daemon.Governor;
 import wbgov.governor.discover.DeviceInfo;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.discover.DeviceTable;
@@ -59,29 +58,6 @@ public final class DrainCommand implements Callable<Integer> {
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "the daemon's --state-dir (default /run/wbgov)")
     Path stateDir;
-
-    // ---- the daemon's side: one command per connection on its control socket ----
-
-    /**
-     * Answers the control socket: {@code drain BDI LEASE_MS} (hold it for the lease from now) and
-     * {@code release BDI}. "ok" or "error: why".
-     */
-    static String serve(Governor gov, String command) {
-        String[] w = command.trim().split("\\s+");
-        try {
-            if (w.length == 3 && w[0].equals("drain")) {
-                String err = gov.drain(w[1], Long.parseLong(w[2]) * 1_000_000L);
-                return err == null ? "ok\n" : "error: " + err + "\n";
-            }
-            if (w.length == 2 && w[0].equals("release")) {
-                String err = gov.drain(w[1], 0);
-                return err == null ? "ok\n" : "error: " + err + "\n";
-            }
-        } catch (NumberFormatException e) {
-            // below
-        }
-        return "error: unknown request '" + command.trim() + "' (drain BDI LEASE_MS | release BDI)\n";
-    }
 
     // ---- the command ----
 
@@ -156,7 +132,7 @@ public final class DrainCommand implements Callable<Integer> {
                     out.println("wbgov drain: " + dev.label() + ": " + err);
                     return 1;
                 }
-                out.printf(Locale.ROOT, "wbgov drain: %s holds nothing after %.1f s: safe to unmount or unplug%n",
+                out.printf(Locale.ROOT, "wbgov drain: %s holds nothing after %.2f s: safe to unmount or unplug%n",
                         dev.label(), (now - start) / 1e9);
                 return 0;
             }

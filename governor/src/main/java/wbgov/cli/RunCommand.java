@@ -14,6 +14,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sun.misc.Signal;
 import wbgov.governor.actuate.BdiKnobs;
+import wbgov.governor.daemon.ControlRequests;
 import wbgov.governor.daemon.DutyCycle;
 import wbgov.governor.daemon.Governor;
 import wbgov.governor.daemon.InstanceLock;
@@ -135,7 +136,7 @@ public final class RunCommand implements Callable<Integer> {
         // The lock is ours: a socket file here is a dead run's, replaced.
         ControlServer status = ControlServer.start(StateDir.statusSocket(state),
                 cmd -> cmd.trim().equals("status json") ? gov.status(true) : gov.status(false));
-        ControlServer control = ControlServer.start(StateDir.controlSocket(state), cmd -> DrainCommand.serve(gov, cmd));
+        ControlServer control = ControlServer.start(StateDir.controlSocket(state), cmd -> ControlRequests.serve(gov, cmd));
 
         final Thread loopThread = Thread.currentThread();
         final CountDownLatch loopDone = new CountDownLatch(1);

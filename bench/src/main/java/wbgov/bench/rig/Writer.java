@@ -43,6 +43,8 @@ public final class Writer implements AutoCloseable {
 
     private final Path file;
     private final long totalBytes;
+    /** Where the writer goes back to the start of its file (a busy writer that must not fill the device); MAX: never. */
+    private long wrapBytes = Long.MAX_VALUE;
     private final Sync sync;
     private final Thread thread;
     private volatile long bytesWritten;
@@ -73,6 +75,17 @@ public final class Writer implements AutoCloseable {
     /** Starts a writer that writes until {@link #stop()}, then {@code sync}. */
     public static Writer startUnbounded(Path file, Sync sync) {
         return new Writer(file, Long.MAX_VALUE, sync, "writer-" + file.getFileName()).begin();
+    }
+
+    /**
+     * Starts a writer that writes until {@link #stop()}, overwriting its file from the start every
+     * {@code fileBytes}: a device kept busy for as long as needed without filling up. Every page
+     * it writes is dirtied again, so write-back never runs out of work.
+     */
+    public static Writer startCycling(Path file, long fileBytes, Sync sync) {
+        Writer w = new Writer(file, Long.MAX_VALUE, sync, "writer-" + file.getFileName());
+        w.wrapBytes = Math.max(CHUNK_BYTES, fileBytes);
+        return w.begin();
     }
 
     /**
@@ -107,6 +120,9 @@ public final class Writer implements AutoCloseable {
             long written = 0;
             while (written < totalBytes && !stopRequested) {
                 buf.clear();
+                if (ch.position() >= wrapBytes) {
+                    ch.position(0);
+                }
                 while (buf.hasRemaining()) {
                     written += ch.write(buf);
                 }

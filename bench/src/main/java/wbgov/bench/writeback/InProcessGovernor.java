@@ -34,6 +34,8 @@ public final class InProcessGovernor implements AutoCloseable {
     private volatile DutyCycle cycle;
     private volatile Thread thread;
     private final Teardown.Handle teardown;
+    /** The daemon's control socket ({@code control.sock} in the state directory: {@code wbgov drain} asks here). */
+    private final wbgov.nbd.control.ControlServer control;
 
     private InProcessGovernor(PolicySet policies, Path stateDir, List<Export> exports, long intervalNs) throws IOException {
         this.policies = policies;
@@ -41,6 +43,8 @@ public final class InProcessGovernor implements AutoCloseable {
         this.exports = List.copyOf(exports);
         this.intervalNs = intervalNs;
         launch();
+        this.control = wbgov.nbd.control.ControlServer.start(stateDir.resolve("control.sock"),
+                cmd -> wbgov.governor.daemon.ControlRequests.serve(governor, cmd));
         this.teardown = Teardown.register("in-process governor (restores its knobs)", this::stopAndRestore);
     }
 
@@ -136,9 +140,15 @@ public final class InProcessGovernor implements AutoCloseable {
         governor.close();
     }
 
+    /** The state directory: the journal, what it learned, the control socket. */
+    public Path stateDir() {
+        return stateDir;
+    }
+
     /** Stops the loop and restores every knob it changed. */
     @Override
     public void close() throws IOException {
+        control.close();
         teardown.closeIo();
     }
 }

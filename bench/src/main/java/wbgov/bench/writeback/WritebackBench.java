@@ -33,6 +33,7 @@ public final class WritebackBench {
         SCENARIOS.put("burst", BurstScenario::new);
         SCENARIOS.put("two-slow", TwoSlowScenario::new);
         SCENARIOS.put("sync-wait", SyncWaitScenario::new);
+        SCENARIOS.put("drain", DrainScenario::new);
         SCENARIOS.put("overhead", OverheadScenario::new);
     }
 
@@ -46,7 +47,7 @@ public final class WritebackBench {
 
     public static final String USAGE = """
             usage: wbgov bench [SCENARIO…] [--quick] [--out DIR] [--configs LIST] [--budget SIZE]
-              SCENARIO      contention, speed-change, burst, two-slow, sync-wait, overhead (default: all)
+              SCENARIO      contention, speed-change, burst, two-slow, sync-wait, drain, overhead (default: all)
               --quick       reduced sizes and 10 s cut-offs: every scenario in about 4 min on 2 cores (the test suite runs it)
               --out DIR     where the CSVs, plots and report.md go (default bench/results/<date>-<host>/)
               --configs L   comma list of defaults, dirty-64M, static-16M, wbgov (default: all four)

@@ -55,6 +55,8 @@ class BenchQuickKernelTest {
                     List.of("writer_a", "writer_b", "writer_fast"), List.of(), 60, true),
             "sync-wait", new Expect(List.of("slow", "slow_fuse", "fast"), List.of("slow"),
                     List.of("slow_writer", "fast_writer"), List.of(), 30, true),
+            "drain", new Expect(List.of("slow", "slow_fuse", "fast"), List.of("slow"), List.of("fast_writer", "copy"),
+                    List.of(), 30, true),
             "overhead", new Expect(List.of(), List.of(), List.of(), List.of("daemon.cpu_seconds", "daemon.ticks"), 5, false));
 
     /** The targets table's rows: scenario and metric key. */
