@@ -5,11 +5,13 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import wbgov.bench.nbd.NbdBench;
+import wbgov.bench.writeback.Replot;
 import wbgov.bench.writeback.WritebackBench;
 
 /**
  * {@code ./wbgov bench SCENARIO [OPTIONS]}: only dispatches. A scenario is one class with a
- * {@code run(String[] args)} returning the exit status; add one line below for each. Anything
+ * {@code run(String[] args)} returning the exit status; add one line below for each ({@code replot},
+ * which redraws a result directory's plots from its CSVs, sits among them though nothing runs). Anything
  * else — no argument, or the write-back scenarios ({@code contention speed-change burst two-slow
  * sync-wait overhead}, several at once, with {@code --quick --out DIR}) — goes to
  * {@link WritebackBench}, which runs them side by side under the four configurations.
@@ -24,6 +26,7 @@ public final class BenchMain {
 
     static {
         SCENARIOS.put("nbd", NbdBench::run); // our NBD server vs nbdkit memory and nbd-server, fio nbd engine
+        SCENARIOS.put("replot", Replot::run); // not a run: a result directory's plots drawn again from its CSVs
     }
 
     private BenchMain() {

@@ -195,14 +195,76 @@ public final class Recording {
                 w.write('\n');
             }
         }
-        String fn = file.getFileName().toString();
-        Path ev = file.resolveSibling(fn.endsWith(".csv") ? fn.substring(0, fn.length() - 4) + ".events.csv" : fn + ".events");
+        Path ev = eventsFile(file);
         try (BufferedWriter w = Files.newBufferedWriter(ev, StandardCharsets.UTF_8)) {
             w.write("t_s,event\n");
             for (Event e : events()) {
                 w.write(String.format(Locale.ROOT, "%.3f,\"%s\"%n", e.tSec(), e.text().replace("\"", "\"\"")));
             }
         }
+    }
+
+    /**
+     * Reads back what {@link #writeCsv} wrote: the recorded columns (the derived rate columns are
+     * left out, they are computed again from these) and the events file beside it, if any.
+     */
+    public static Recording readCsv(Path file, String scenario, String configuration) throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        if (lines.isEmpty() || !lines.get(0).startsWith("t_s")) {
+            throw new IOException(file + ": not a recording (no t_s header)");
+        }
+        String[] header = lines.get(0).split(",", -1);
+        List<String> names = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        for (int c = 1; c < header.length; c++) {
+            if (!isDerived(header[c])) {
+                names.add(header[c]);
+                at.add(c);
+            }
+        }
+        Recording r = new Recording(scenario, configuration, names);
+        for (int i = 1; i < lines.size(); i++) {
+            if (lines.get(i).isEmpty()) {
+                continue;
+            }
+            String[] cells = lines.get(i).split(",", -1);
+            if (cells.length != header.length) {
+                throw new IOException(file + ":" + (i + 1) + ": " + cells.length + " cells, header has " + header.length);
+            }
+            double[] row = new double[names.size()];
+            for (int c = 0; c < row.length; c++) {
+                String v = cells[at.get(c)];
+                row[c] = v.isEmpty() ? Double.NaN : Double.parseDouble(v);
+            }
+            r.add(Double.parseDouble(cells[0]), row);
+        }
+        Path ev = eventsFile(file);
+        if (Files.exists(ev)) {
+            List<String> evLines = Files.readAllLines(ev, StandardCharsets.UTF_8);
+            for (String line : evLines.subList(Math.min(1, evLines.size()), evLines.size())) {
+                int comma = line.indexOf(',');
+                if (comma < 0) {
+                    continue;
+                }
+                String text = line.substring(comma + 1);
+                if (text.length() >= 2 && text.startsWith("\"") && text.endsWith("\"")) {
+                    text = text.substring(1, text.length() - 1).replace("\"\"", "\"");
+                }
+                r.event(Double.parseDouble(line.substring(0, comma)), text);
+            }
+        }
+        return r;
+    }
+
+    private static boolean isDerived(String column) {
+        return column.endsWith("." + DIRTYING_RATE) || column.endsWith("." + COMPLETION_RATE)
+                || column.endsWith("." + WRITE_RATE);
+    }
+
+    /** {@code <name>.events.csv} beside {@code <name>.csv}. */
+    static Path eventsFile(Path csv) {
+        String fn = csv.getFileName().toString();
+        return csv.resolveSibling(fn.endsWith(".csv") ? fn.substring(0, fn.length() - 4) + ".events.csv" : fn + ".events");
     }
 
     /** A CSV cell: integers without a fraction, NaN empty. */

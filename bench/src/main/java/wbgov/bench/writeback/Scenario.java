@@ -153,10 +153,8 @@ public abstract class Scenario {
                 result.add(r);
                 summarize(r);
             }
-            if (!plotDevices().isEmpty()) {
-                String png = name() + ".png";
-                Plots.write(ctx.out.resolve(png), name() + ": " + title(), result.runs(), plotDevices(),
-                        BenchContext.RATE_WINDOW_S);
+            String png = plot(ctx.out, result.runs());
+            if (png != null) {
                 result.plotFile(png);
             }
         } catch (Exception e) {
@@ -179,6 +177,20 @@ public abstract class Scenario {
             result.seconds((System.nanoTime() - start) / 1e9);
         }
         return result;
+    }
+
+    /**
+     * Draws the plot of {@code runs} into {@code dir} as {@code <name>.png}; returns that file name,
+     * or null for a scenario without plotted devices. Also what {@code bench replot} calls, on
+     * runs read back from their CSVs.
+     */
+    final String plot(Path dir, List<RunResult> runs) throws IOException {
+        if (plotDevices().isEmpty()) {
+            return null;
+        }
+        String png = name() + ".png";
+        Plots.write(dir.resolve(png), name() + ": " + title(), runs, plotDevices(), BenchContext.RATE_WINDOW_S);
+        return png;
     }
 
     private void summarize(RunResult r) {

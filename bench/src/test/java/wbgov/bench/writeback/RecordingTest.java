@@ -1,7 +1,9 @@
 package wbgov.bench.writeback;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +33,22 @@ class RecordingTest {
                 "1.000,,4,4096,1024,512,8192,4096,512,8192"), Files.readAllLines(csv));
         assertEquals(List.of("t_s,event", "0.250,\"writer \"\"w1\"\" starts\""),
                 Files.readAllLines(dir.resolve("burst-wbgov.events.csv")));
+    }
+
+    @Test
+    void readCsvGivesBackTheRecordedColumnsAndEvents() throws Exception {
+        Recording r = new Recording("burst", "wbgov", List.of("slow.dirty_bytes", "slow.written_bytes", "w1.progress_bytes"));
+        r.add(0.0, new double[] {0, 0, 0});
+        r.add(0.5, new double[] {1024, Double.NaN, 4096});
+        r.event(0.25, "writer \"w1\", starts");
+        Path csv = dir.resolve("burst-wbgov.csv");
+        r.writeCsv(csv, 0.5);
+        Recording back = Recording.readCsv(csv, "burst", "wbgov");
+        assertEquals(r.columns(), back.columns(), "the derived rates are left out");
+        assertArrayEquals(r.time(), back.time());
+        assertArrayEquals(r.column("slow.dirty_bytes"), back.column("slow.dirty_bytes"));
+        assertTrue(Double.isNaN(back.column("slow.written_bytes")[1]));
+        assertEquals(r.events(), back.events());
     }
 
     @Test
