@@ -19,6 +19,11 @@ final class DeviceState {
     /** Its law; null when no policy governs the device: it is only observed. */
     final DeviceLaw law;
     final RateEstimator dirtying = RateEstimator.builder().build();
+    /** Completions while it holds data, τ 5 s: what a drain of it will see (status's time to drain). */
+    final RateEstimator throughput = RateEstimator.builder().tauNs(5_000_000_000L).everyHeldInterval().build();
+    volatile double throughputBytesPerSec;
+    volatile double throughputStdErrBytesPerSec;
+    volatile boolean throughputMeasured;
     volatile int sources;
     /** What the kernel keeps, read back after our last write; null before any. */
     volatile KnobState kept;

@@ -279,9 +279,16 @@ public final class Governor implements AutoCloseable {
             busyNow |= d.busy;
             d.dirtyBytes = s.dirtyBytes;
             d.writebackBytes = s.writebackBytes;
+            long heldNow = Math.max(0, s.dirtyBytes) + Math.max(0, s.writebackBytes);
             if (s.dirtiedBytes >= 0) {
-                d.dirtying.update(nowNs, s.dirtiedBytes, Math.max(0, s.dirtyBytes) + Math.max(0, s.writebackBytes));
+                d.dirtying.update(nowNs, s.dirtiedBytes, heldNow);
                 d.dirtyingBytesPerSec = d.dirtying.rateBytesPerSec();
+            }
+            long written = s.writtenBytes >= 0 ? s.writtenBytes : s.blockWrittenBytes;
+            if (written >= 0 && d.throughput.update(nowNs, written, heldNow)) {
+                d.throughputBytesPerSec = d.throughput.rateBytesPerSec();
+                d.throughputStdErrBytesPerSec = d.throughput.rateStdErrBytesPerSec();
+                d.throughputMeasured = true;
             }
             if (!d.governed()) {
                 continue;

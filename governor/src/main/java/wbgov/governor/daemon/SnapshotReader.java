@@ -22,8 +22,12 @@ final class SnapshotReader {
 
     static GovernorSnapshot read(Governor g, DeviceState[] st, List<ServedExport> served) {
         List<GovernorSnapshot.Device> devices = new ArrayList<>(st.length);
+        java.util.Map<String, DeviceState> byBdi = new java.util.HashMap<>();
         for (DeviceState d : st) {
-            devices.add(device(g, d));
+            byBdi.put(d.device.bdi(), d);
+        }
+        for (DeviceState d : st) {
+            devices.add(device(g, d, byBdi));
         }
         List<GovernorSnapshot.Export> exports = new ArrayList<>(served.size());
         for (ServedExport e : served) {
@@ -34,26 +38,40 @@ final class SnapshotReader {
                 g.dryRun(), g.debugfs(), g.globalSnapshot(), devices, exports);
     }
 
-    static GovernorSnapshot.Device device(Governor g, DeviceState d) {
+    /**
+     * The time to drain (to safe eject): what it holds and what the devices under it hold (a loop
+     * device over a FUSE file: both must reach the server), over its completion rate while
+     * holding data ({@link DeviceState#throughput}: gaps and request-sized bursts included, what
+     * a drain sees), else the law's rate; the upper end with that rate two standard errors lower.
+     */
+    static GovernorSnapshot.Device device(Governor g, DeviceState d, java.util.Map<String, DeviceState> byBdi) {
         boolean governed = d.governed();
         Long dirty = d.dirtyBytes < 0 ? null : d.dirtyBytes;
         Long writeback = d.writebackBytes < 0 ? null : d.writebackBytes;
         long held = Math.max(0, d.dirtyBytes) + Math.max(0, d.writebackBytes);
+        long heldBelow = held;
+        for (String b : d.device.chain()) {
+            DeviceState c = byBdi.get(b);
+            if (c != null) {
+                heldBelow += Math.max(0, c.dirtyBytes) + Math.max(0, c.writebackBytes);
+            }
+        }
         boolean measured = governed && d.measured;
-        double r = d.completionBytesPerSec;
-        Double rate = measured ? r : null;
+        Double rate = measured ? d.completionBytesPerSec : null;
+        double r = d.throughputMeasured ? d.throughputBytesPerSec : measured ? d.completionBytesPerSec : 0;
+        double se = d.throughputMeasured ? d.throughputStdErrBytesPerSec : d.completionStdErrBytesPerSec;
         Double drain;
         Double upper;
-        if (held == 0) {
+        if (heldBelow == 0) {
             drain = 0.0;
             upper = 0.0;
-        } else if (!measured || d.stalled || r <= 0) {
+        } else if ((governed && d.stalled) || r <= 0) {
             drain = null;
             upper = null;
         } else {
-            drain = held / r;
-            double low = r - 2 * d.completionStdErrBytesPerSec;
-            upper = low > 0 ? held / low : null;
+            drain = heldBelow / r;
+            double low = r - 2 * se;
+            upper = low > 0 ? heldBelow / low : null;
         }
         Double target = governed ? d.match.policy().drainTargetNs() / 1e9 : null;
         boolean over = governed && held > 0 && (drain == null ? d.stalled : drain > target);

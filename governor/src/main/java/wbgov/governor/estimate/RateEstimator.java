@@ -58,6 +58,7 @@ package wbgov.governor.estimate;
 public final class RateEstimator {
     private final double tauNs;
     private final long minIntervalNs;
+    private final boolean everyHeldInterval;
 
     private boolean based;
     private long prevNs;
@@ -77,6 +78,7 @@ public final class RateEstimator {
     private RateEstimator(Builder b) {
         tauNs = b.tauNs;
         minIntervalNs = b.minIntervalNs;
+        everyHeldInterval = b.everyHeldInterval;
     }
 
     public static Builder builder() {
@@ -100,7 +102,7 @@ public final class RateEstimator {
      */
     public boolean update(long nowNs, long cumulativeBytes, long heldBytes, long owedBytes) {
         long held = Math.max(0, heldBytes);
-        long owed = Math.min(held, Math.max(0, owedBytes));
+        long owed = everyHeldInterval ? held : Math.min(held, Math.max(0, owedBytes));
         this.heldBytes = held;
         this.owedBytes = owed;
         if (!based) {
@@ -136,7 +138,7 @@ public final class RateEstimator {
         }
         double sample = deltaBytes * 1e9 / dtNs;
         lastIntervalBytesPerSec = sample;
-        boolean lowerBoundOnly = !heldAtStart || held == 0;
+        boolean lowerBoundOnly = !everyHeldInterval && (!heldAtStart || held == 0);
         rebase(nowNs, cumulativeBytes, held, owed);
         if (!hasEstimate) {
             if (sample <= 0) {
@@ -225,8 +227,22 @@ public final class RateEstimator {
     public static final class Builder {
         private double tauNs = 500_000_000.0;
         private long minIntervalNs = 10_000_000L;
+        private boolean everyHeldInterval;
 
         private Builder() {
+        }
+
+        /**
+         * Counts every interval that started holding data at full weight: no waiting or partly
+         * idle rule. What that measures is the device's throughput while it holds data, gaps and
+         * request-sized bursts included — the rate a drain of it will see (status's time to drain),
+         * not its speed: a device completing 1 MiB requests once a second, empty in between,
+         * reads 1 MiB/s here where the partly idle rule lets 10 MiB/s intervals raise the law's
+         * estimate.
+         */
+        public Builder everyHeldInterval() {
+            everyHeldInterval = true;
+            return this;
         }
 
         /**
