@@ -15,6 +15,9 @@ import wbgov.nbd.units.Units;
  * a row over its target starts with {@code !} (and, on a terminal, is bold, red where colours
  * are wanted); a device wbgov does not govern shows the kernel's own allowance,
  * {@code kernel 4.3G}. Unknown values print as {@code -}.
+ *
+ * <p>Within 100 columns: the header lines with the longest numbers ("1023.5M") stay under it,
+ * device names are cut at 12 characters and policy names at 11 ("…").
  */
 public final class StatusTable {
     private static final String ROW = "%s %-12s %-11s %-10s %9s %9s %7s %-14s %s";
@@ -50,12 +53,11 @@ public final class StatusTable {
         }
         sb.append('\n');
         sb.append("dirty ").append(bytes(g.dirtyBytes())).append(", writeback ").append(bytes(g.writebackBytes()))
-                .append(", limit ").append(bytes(g.dirtyThreshBytes())).append(" (background from ")
+                .append(", limit ").append(bytes(g.dirtyThreshBytes())).append(" (background ")
                 .append(bytes(g.backgroundThreshBytes())).append(')');
         if (g.pressure() != null && g.pressure().ioSomeAvg10Percent() != null) {
             sb.append(String.format(Locale.ROOT, ", io pressure %.1f%%", g.pressure().ioSomeAvg10Percent()));
         }
-        sb.append(s.debugfs() ? ", per-device counts from debugfs" : ", NO debugfs: per-device counts inferred");
         sb.append('\n');
         sb.append(String.format(Locale.ROOT, ROW, " ", "DEVICE", "POLICY", "STATE", "DIRTYING", "DONE", "HELD",
                 "ALLOWANCE", "DRAIN/TARGET").stripTrailing()).append('\n');
@@ -85,6 +87,9 @@ public final class StatusTable {
                 sb.append(name(d)).append(": ").append(d.knobErrors()).append(" of ").append(d.knobWrites())
                         .append(" knob writes failed (the daemon's log says why)\n");
             }
+        }
+        if (!s.debugfs()) {
+            sb.append("no debugfs: per-device dirty and writeback unknown, completions from the block layer\n");
         }
         if (hidden > 0) {
             sb.append("(").append(hidden).append(hidden == 1 ? " unattached loop device" : " unattached loop devices")

@@ -32,7 +32,10 @@ final class Snapshots {
     }
 
     static GovernorSnapshot of(double uptimeSeconds, List<GovernorSnapshot.Device> devices) {
-        GovernorSnapshot.Global g = new GovernorSnapshot.Global(12 * MIB, 3 * MIB, 800 * MIB, 400 * MIB, null, 0, 0, 0,
+        // the widest numbers ("1023.5M") and PSI, for the table's width
+        long widest = 1023 * MIB + MIB / 2;
+        GovernorSnapshot.Global g = new GovernorSnapshot.Global(widest, widest, widest, widest,
+                new GovernorSnapshot.Pressure(100.0, 50.0, 0.0, 0.0, 1.5, 1.0, 0.0, 0.0), 0, 0, 0,
                 new TickDurations().read());
         return new GovernorSnapshot(1_795_000_000_123L, "0.1.0-test", uptimeSeconds, (long) (uptimeSeconds * 10),
                 false, true, g, devices, List.of());

@@ -69,8 +69,9 @@ class StatusJsonTest {
         assertEquals("0.1.0-test", f.get("version"));
         assertEquals("11520.5", f.get("uptime_seconds"));
         assertEquals("false", f.get("dry_run"));
-        assertEquals(Long.toString(12 * MIB), f.get("global.dirty_bytes"));
-        assertTrue(f.containsKey("global.pressure") && f.get("global.pressure") == null, "no PSI: null");
+        assertEquals(Long.toString(1023 * MIB + MIB / 2), f.get("global.dirty_bytes"));
+        assertEquals("100.0", f.get("global.pressure.io_some_avg10_percent"));
+        assertEquals("1.5", f.get("global.pressure.io_some_seconds"));
         assertEquals("0", f.get("global.failed_ticks"));
 
         // the hostile name, every character but the lone surrogate as it was
@@ -101,12 +102,19 @@ class StatusJsonTest {
     }
 
     @Test
-    void metBeforeIsRfc3339() throws Exception {
+    void metBeforeIsRfc3339AndUnknownGlobalsNull() throws Exception {
         GovernorSnapshot.Device d = Snapshots.ungoverned("vda", "254:0", null);
         d = new GovernorSnapshot.Device(d.bdi(), d.device(), d.blockDevice(), d.kind(), d.mountPoints(), true, null,
                 false, null, null, 0, null, null, null, false, 0, null, false, null, null, null, null, 1_795_000_000L,
                 0, 0, List.of());
-        Map<String, String> f = flatten(StatusJson.write(Snapshots.of(1, List.of(d)), List.of(d)));
+        GovernorSnapshot s = Snapshots.of(1, List.of(d));
+        GovernorSnapshot.Global g = s.global();
+        s = new GovernorSnapshot(s.timeEpochMillis(), s.version(), 1, 10, true, false, new GovernorSnapshot.Global(
+                null, null, null, null, null, 0, 1, 2, g.tickSeconds()), s.devices(), s.exports());
+        Map<String, String> f = flatten(StatusJson.write(s, List.of(d)));
+        assertTrue(f.containsKey("global.pressure") && f.get("global.pressure") == null, "no PSI: null");
+        assertTrue(f.containsKey("global.dirty_bytes") && f.get("global.dirty_bytes") == null);
+        assertEquals("1", f.get("global.reloads_failed"));
         assertEquals("2026-11-18T11:06:40.000Z", f.get("devices.0.met_before"));
         assertTrue(f.containsKey("devices.0.dirty_bytes") && f.get("devices.0.dirty_bytes") == null);
         assertTrue(f.containsKey("devices.0.held_bytes") && f.get("devices.0.held_bytes") == null);
