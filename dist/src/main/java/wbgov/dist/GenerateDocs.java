@@ -38,7 +38,8 @@ public final class GenerateDocs {
         FILES.put("/etc/wbgov/nbd/NBDX.conf", "WBGOV_NBD_BACKEND and WBGOV_NBD_OPTS of the wbgov-nbd@NBDX.service unit.");
         FILES.put("/run/wbgov/knobs.journal", "Original values of every knob written, restored on exit, by the next "
                 + "start after a crash, and by wbgov restore.");
-        FILES.put("/run/wbgov/wbgov.sock", "The daemon's status socket (wbgov status).");
+        FILES.put("/run/wbgov/wbgov.sock", "The daemon's status socket (wbgov status): mode 0660, group wbgov "
+                + "(members may read the status; it answers nothing else), 0600 when that group does not exist.");
     }
 
     public static void main(String[] args) throws IOException {

@@ -14,7 +14,8 @@ import wbgov.log.LogOutput;
             "0:success (for serve, attach and run: stopped by SIGTERM, every knob restored)",
             "1:the action failed (a knob, the journal, a socket, a server, a policy file with errors)",
             "2:usage error (unknown option, bad value)",
-            "3:status: the daemon is not running (as LSB init scripts say)"},
+            "3:status: the daemon is not running (as LSB init scripts say)",
+            "4:status: its status socket may not be read by this user (not in its group, wbgov)"},
         subcommands = {RunCommand.class, StatusCommand.class, RestoreCommand.class, PolicyCommand.class,
             DrainCommand.class, ServeCommand.class, CtlCommand.class, AttachCommand.class, DetachCommand.class,
             HelpCommand.class})

@@ -2,6 +2,7 @@ package wbgov.cli;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -61,6 +62,11 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--state-dir", paramLabel = "DIR", description = "knob journal, lock and status socket (default /run/wbgov)")
     Path stateDir;
 
+    @Option(names = "--status-group", paramLabel = "GROUP", description = "a group whose members may read the "
+            + "status socket (mode 0660; it answers status requests only); 'none': root only (0600) (default: "
+            + "group wbgov if it exists, else none)")
+    String statusGroup;
+
     @Option(names = "--remember", paramLabel = "FILE", description = "what was learned about each device (its "
             + "completion rate), kept across runs: a device met again starts at what it earned (default "
             + "/var/lib/wbgov/devices when root; 'none' forgets)")
@@ -80,6 +86,7 @@ public final class RunCommand implements Callable<Integer> {
         if (intervalMs < 10 || intervalMs > 10_000) {
             throw new IllegalArgumentException("--interval " + intervalMs + ": expected 10..10000 ms");
         }
+        GroupPrincipal readers = StateDir.statusGroup(statusGroup);
         PolicyPath dir = StateDir.policies(policies);
         PolicySet ps;
         try {
@@ -134,8 +141,7 @@ public final class RunCommand implements Callable<Integer> {
             gov.govern(server.export);
         }
         // The lock is ours: a socket file here is a dead run's, replaced.
-        ControlServer status = ControlServer.start(StateDir.statusSocket(state),
-                cmd -> cmd.trim().equals("status json") ? gov.status(true) : gov.status(false));
+        ControlServer status = ControlServer.start(StateDir.statusSocket(state), readers, gov::status);
         ControlServer control = ControlServer.start(StateDir.controlSocket(state), cmd -> ControlRequests.serve(gov, cmd));
 
         final Thread loopThread = Thread.currentThread();

@@ -1,6 +1,11 @@
 package wbgov.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.List;
 import wbgov.governor.policy.PolicyPath;
 import wbgov.linux.LinuxCalls;
@@ -38,6 +43,31 @@ final class StateDir {
 
     static Path statusSocket(Path stateDir) {
         return stateDir.resolve("wbgov.sock");
+    }
+
+    /** The group that may read the status socket by default, when it exists (the package creates it). */
+    static final String STATUS_GROUP = "wbgov";
+
+    /**
+     * The group the status socket is opened to ({@code run --status-group}): the one given
+     * ({@code none}: no group, root only), else {@value #STATUS_GROUP} when that group exists,
+     * else none. A group given that does not exist is a usage error.
+     */
+    static GroupPrincipal statusGroup(String given) {
+        if ("none".equals(given)) {
+            return null;
+        }
+        String name = given != null ? given : STATUS_GROUP;
+        try {
+            return FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByGroupName(name);
+        } catch (UserPrincipalNotFoundException e) {
+            if (given != null) {
+                throw new IllegalArgumentException("--status-group " + given + ": no such group");
+            }
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot look up group " + name, e);
+        }
     }
 
     /** The daemon's control socket (root only, 0600): requests that change what it does ({@code drain}). */

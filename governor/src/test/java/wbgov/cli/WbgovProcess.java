@@ -30,16 +30,24 @@ final class WbgovProcess implements AutoCloseable {
     static WbgovProcess startUnder(List<String> wrapper, Path log, Map<String, String> env, String... args)
             throws IOException {
         List<String> cmd = new ArrayList<>(wrapper);
-        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:MaxDirectMemorySize=320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Djna.tmpdir=" + System.getProperty("jna.tmpdir", "/tmp"),
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(args));
+        cmd.addAll(commandLine(System.getProperty("java.class.path"), System.getProperty("jna.tmpdir", "/tmp"), args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("NOTIFY_SOCKET");
         pb.environment().remove("JOURNAL_STREAM");
         pb.environment().putAll(env);
         return new WbgovProcess(pb.start(), log);
+    }
+
+    /**
+     * The command line that runs {@code wbgov ARGS} on this JVM with {@code classpath}, for a
+     * test that starts it some other way (in tmux, as another user).
+     */
+    static List<String> commandLine(String classpath, String jnaTmpdir, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m", "-XX:MaxDirectMemorySize=320m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djna.tmpdir=" + jnaTmpdir, "-cp", classpath, Main.class.getName()));
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 
     /** Runs to completion (at most 60 s); returns the exit status. */

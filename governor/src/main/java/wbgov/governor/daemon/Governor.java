@@ -111,7 +111,6 @@ public final class Governor implements AutoCloseable {
     private boolean debugfs;
     private volatile long ticks;
     private volatile long lastTickNs;
-    private volatile long globalHeldBytes = -1;
     private volatile long globalThreshBytes = -1;
     private volatile boolean policiesChanged;
     /** What was learned about devices in earlier runs; null: nothing remembered nor kept. */
@@ -247,7 +246,6 @@ public final class Governor implements AutoCloseable {
         lastDirtiedBytes = sys.dirtiedBytes;
         boolean busyNow = false;
         long held = sys.dirtyBytes >= 0 && sys.writebackBytes >= 0 ? sys.dirtyBytes + sys.writebackBytes : -1;
-        globalHeldBytes = held;
         globalThreshBytes = sys.dirtyThreshBytes;
         publishSystem();
         int changes = 0;
@@ -640,9 +638,14 @@ public final class Governor implements AutoCloseable {
         return roots;
     }
 
-    /** The status table, as text or JSON. Allocates: called on request only. */
+    /** The answer to one line sent to the status socket ({@link StatusRequest}), from a snapshot. Allocates. */
+    public String status(String request) {
+        return StatusView.answer(snapshot(), request);
+    }
+
+    /** Every device's status, as the table or the JSON (for tests and logs). */
     public String status(boolean json) {
-        return json ? StatusView.json(this, states, served) : StatusView.text(this, states, served);
+        return status(json ? "status json all" : "status all");
     }
 
     boolean dryRun() {
@@ -651,14 +654,6 @@ public final class Governor implements AutoCloseable {
 
     boolean debugfs() {
         return debugfs;
-    }
-
-    long globalHeldBytes() {
-        return globalHeldBytes;
-    }
-
-    long globalThreshBytes() {
-        return globalThreshBytes;
     }
 
     /** "1.5M" for a byte count, "-" when unknown (negative). */

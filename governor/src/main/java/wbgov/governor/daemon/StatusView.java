@@ -1,114 +1,62 @@
 package wbgov.governor.daemon;
 
-import static wbgov.governor.daemon.Governor.bytes;
-
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import wbgov.governor.sample.Sources;
 
 /**
- * What {@code wbgov status} shows: the governor's per-device table, as text for people and as
- * JSON for scripts. Read from the status socket's thread: every value is a volatile snapshot of
- * the duty cycle's state, never a lock on it. Allocates; runs on request only.
+ * What the status socket answers: a {@link StatusRequest} line read, the devices it asks for
+ * chosen from a {@link GovernorSnapshot}, and the answer as {@link StatusTable} (people) or
+ * {@link StatusJson} (scripts). Read-only by construction: it sees a snapshot, never the
+ * governor, so nothing sent to the status socket (which a group may be allowed to reach) can
+ * change what the daemon does. Runs on the socket's thread; allocates.
  */
-final class StatusView {
+public final class StatusView {
     private StatusView() {
     }
 
-    static String json(Governor g, DeviceState[] st, List<ServedExport> served) {
-        StringBuilder sb = new StringBuilder();
-        sb.append("{\"ticks\":").append(g.ticks()).append(",\"dry_run\":").append(g.dryRun())
-                .append(",\"debugfs\":").append(g.debugfs())
-                .append(",\"global_dirty_writeback_bytes\":").append(g.globalHeldBytes())
-                .append(",\"global_dirty_thresh_bytes\":").append(g.globalThreshBytes())
-                .append(",\"devices\":[");
-        for (int i = 0; i < st.length; i++) {
-            DeviceState d = st[i];
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append("{\"bdi\":\"").append(d.device.bdi()).append("\",\"device\":\"").append(esc(d.device.label()))
-                    .append("\",\"kind\":\"").append(d.device.kind().name().toLowerCase(Locale.ROOT))
-                    .append("\",\"policy\":").append(d.match.matched() ? "\"" + esc(d.match.policy().name()) + "\"" : "null")
-                    .append(",\"governed\":").append(d.governed())
-                    .append(",\"dirtying_bytes_per_s\":").append((long) d.dirtyingBytesPerSec)
-                    .append(",\"completion_bytes_per_s\":").append((long) d.completionBytesPerSec)
-                    .append(",\"dirty_bytes\":").append(d.dirtyBytes)
-                    .append(",\"writeback_bytes\":").append(d.writebackBytes)
-                    .append(",\"drain_s\":").append(Double.isInfinite(d.drainSeconds()) ? "null" // stalled
-                            : String.format(Locale.ROOT, "%.3f", d.drainSeconds()))
-                    .append(",\"allowance_bytes\":").append(d.targetBytes)
-                    .append(",\"kernel_max_bytes\":").append(d.kept == null ? -1 : d.kept.maxBytes())
-                    .append(",\"strict\":").append(d.kept != null && d.kept.strict())
-                    .append(",\"state\":").append(d.lawState == null ? "null" : "\"" + d.lawState + "\"")
-                    .append(",\"met_before_epoch_s\":").append(d.rememberedSeenEpochSeconds > 0
-                            ? Long.toString(d.rememberedSeenEpochSeconds) : "null")
-                    .append(",\"knob_writes\":").append(d.knobWrites)
-                    .append(",\"knob_errors\":").append(d.knobErrors)
-                    .append(",\"sources\":\"").append(Sources.describe(d.sources)).append("\"}");
+    /** The answer to one request line; "error: …" for anything that is not a status request. */
+    public static String answer(GovernorSnapshot s, String line) {
+        StatusRequest r;
+        try {
+            r = StatusRequest.parse(line);
+        } catch (IllegalArgumentException e) {
+            return "error: " + e.getMessage() + "\n";
         }
-        sb.append("],\"exports\":[");
-        for (int i = 0; i < served.size(); i++) {
-            ServedExport e = served.get(i);
-            if (i > 0) {
-                sb.append(',');
-            }
-            sb.append("{\"name\":\"").append(esc(e.export.name())).append("\",\"inflight_limit_bytes\":")
-                    .append(e.limitBytes).append(",\"inflight_limit_requests\":").append(e.limitRequests)
-                    .append(",\"completion_bytes_per_s\":").append((long) e.rateBytesPerSec)
-                    .append(",\"inflight_requests\":").append(e.export.inflightLimit().requests()).append('}');
+        List<GovernorSnapshot.Device> shown = select(s.devices(), r);
+        if (r.json()) {
+            return StatusJson.write(s, shown);
         }
-        return sb.append("]}\n").toString();
+        List<String> unmatched = new ArrayList<>();
+        for (String f : r.devices()) {
+            if (s.devices().stream().noneMatch(d -> matches(d, f))) {
+                unmatched.add(f);
+            }
+        }
+        int hidden = r.devices().isEmpty() ? s.devices().size() - shown.size() : 0;
+        return StatusTable.render(s, shown, hidden, unmatched, r.style());
     }
 
-    static String text(Governor g, DeviceState[] st, List<ServedExport> served) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "wbgov: %d ticks%s, debugfs %s, global dirty+writeback %s of %s%n",
-                g.ticks(), g.dryRun() ? " (dry run: knobs untouched)" : "", g.debugfs() ? "yes" : "NO (inferred sources)",
-                bytes(g.globalHeldBytes()), bytes(g.globalThreshBytes())));
-        sb.append(String.format(Locale.ROOT, "%-22s %-12s %10s %10s %10s %10s %8s %10s %-6s %s%n", "DEVICE", "POLICY",
-                "DIRTYING/s", "DONE/s", "DIRTY", "WRITEBACK", "DRAIN", "ALLOWANCE", "STRICT", "SOURCES"));
-        for (DeviceState d : st) {
-            double drain = d.drainSeconds();
-            sb.append(String.format(Locale.ROOT, "%-22s %-12s %10s %10s %10s %10s %8s %10s %-6s %s%n",
-                    trim(d.device.label(), 22), d.match.matched() ? trim(d.match.policy().name(), 12) : "-",
-                    bytes((long) d.dirtyingBytesPerSec), bytes((long) d.completionBytesPerSec),
-                    bytes(d.dirtyBytes), bytes(d.writebackBytes),
-                    Double.isInfinite(drain) ? "stalled" : String.format(Locale.ROOT, "%.1fs", drain),
-                    d.governed() ? bytes(d.targetBytes) : "kernel",
-                    d.kept != null && d.kept.strict() ? "yes" : "no", Sources.describe(d.sources)));
-        }
-        for (DeviceState d : st) {
-            if (d.rememberedSeenEpochSeconds > 0) {
-                sb.append(String.format(Locale.ROOT, "%s: met before (last seen %s): started at its remembered rate%n",
-                        d.device.label(), java.time.Instant.ofEpochSecond(d.rememberedSeenEpochSeconds)));
+    /**
+     * The devices a request shows: those its filters name (attached or not: asked for by name),
+     * else every device but unattached loop devices unless {@code all}.
+     */
+    static List<GovernorSnapshot.Device> select(List<GovernorSnapshot.Device> devices, StatusRequest r) {
+        List<GovernorSnapshot.Device> out = new ArrayList<>();
+        for (GovernorSnapshot.Device d : devices) {
+            boolean wanted = r.devices().isEmpty() ? d.attached() || r.all()
+                    : r.devices().stream().anyMatch(f -> matches(d, f));
+            if (wanted) {
+                out.add(d);
             }
         }
-        for (ServedExport e : served) {
-            sb.append(String.format(Locale.ROOT, "export '%s': in-flight limit %s / %d requests, completing %s/s, in flight %d%n",
-                    e.export.name(), bytes(e.limitBytes), e.limitRequests, bytes((long) e.rateBytesPerSec),
-                    e.export.inflightLimit().requests()));
-        }
-        return sb.toString();
+        return out;
     }
 
-    private static String trim(String s, int n) {
-        return s.length() <= n ? s : s.substring(0, n - 1) + "…";
-    }
-
-    /** A JSON string's body: quote, backslash and every control character escaped (RFC 8259). */
-    static String esc(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 8);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
+    /** A filter names a device by its kernel name ("loop0", "/dev/loop0"), bdi ("7:0") or a mount point. */
+    static boolean matches(GovernorSnapshot.Device d, String filter) {
+        String f = filter.length() > 1 && filter.endsWith("/") ? filter.substring(0, filter.length() - 1) : filter;
+        return f.equals(d.bdi())
+                || (d.blockDevice() != null && (f.equals(d.blockDevice()) || f.equals("/dev/" + d.blockDevice())))
+                || d.mountPoints().contains(f);
     }
 }

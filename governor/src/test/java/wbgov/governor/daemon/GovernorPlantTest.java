@@ -150,7 +150,7 @@ class GovernorPlantTest {
             assertEquals(1, k.knob("8:48", "strict_limit"));
             k.unplug("sdc");
             run(1.5);
-            assertFalse(gov.status(false).contains("8:32"), gov.status(false));
+            assertFalse(gov.status(false).contains("sdc"), gov.status(false));
             assertEquals(3 - 1, gov.governedCount());
 
             // Stop: every knob back (strict_limit off, ratios as found), the journal empty; the

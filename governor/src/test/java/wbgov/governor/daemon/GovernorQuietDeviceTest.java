@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import wbgov.governor.KernelTestSupport;
@@ -50,12 +48,12 @@ class GovernorQuietDeviceTest {
                 assertEquals("quiet", gov.policyOf(loop.bdi));
                 gov.doWork(now += TICK_NS); // its first reading
                 gov.doWork(now += TICK_NS); // nothing moved: quiet from here, next due reading 10 ticks on
-                assertEquals(0, field(gov, loop.bdi, "dirtying_bytes_per_s"), "nothing writes to a fresh loop device");
+                assertEquals(0L, (long) dirtying(gov, loop.bdi), "nothing writes to a fresh loop device");
 
                 KernelTestSupport.run("dd", "if=/dev/zero", "of=" + loop.device, "bs=1M", "count=32");
                 gov.doWork(now += TICK_NS);
                 // its dirtied count moved (what it holds may be written back already when memory is tight)
-                assertTrue(field(gov, loop.bdi, "dirtying_bytes_per_s") > 0, "32 MiB just written to " + loop.device
+                assertTrue(dirtying(gov, loop.bdi) > 0, "32 MiB just written to " + loop.device
                         + " were not seen at the next tick:\n" + gov.status(false));
             } finally {
                 gov.close();
@@ -63,14 +61,10 @@ class GovernorQuietDeviceTest {
         }
     }
 
-    /** A number of one device in the governor's status JSON. */
-    private static long field(Governor gov, String bdi, String name) {
-        String json = gov.status(true);
-        int at = json.indexOf("{\"bdi\":\"" + bdi + "\"");
-        assertTrue(at >= 0, bdi + " not in the status: " + json);
-        String device = json.substring(at, json.indexOf('}', at));
-        Matcher m = Pattern.compile("\"" + name + "\":(-?\\d+)").matcher(device);
-        assertTrue(m.find(), name + " missing in " + device);
-        return Long.parseLong(m.group(1));
+    /** How fast one device's writers dirty pages, as status shows it (bytes per second). */
+    private static double dirtying(Governor gov, String bdi) {
+        return gov.snapshot().devices().stream().filter(d -> d.bdi().equals(bdi)).findFirst()
+                .orElseThrow(() -> new AssertionError(bdi + " not in the status:\n" + gov.status(false)))
+                .dirtyingBytesPerSec();
     }
 }

@@ -8,7 +8,10 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -18,7 +21,8 @@ import wbgov.nbd.Export;
 
 /**
  * The control socket of a server running alone ({@code wbgov serve --control PATH}): a Unix
- * socket, mode 0600 (only its owner may steer the server), one text command per connection,
+ * socket, mode 0600 (only its owner may steer the server; 0660 with a group for a socket that
+ * answers read-only requests, as the governor's status socket), one text command per connection,
  * answered by {@link ControlCommands}. One thread; commands are rare and short.
  */
 public final class ControlServer implements AutoCloseable {
@@ -51,11 +55,25 @@ public final class ControlServer implements AutoCloseable {
      * governor for its status socket.
      */
     public static ControlServer start(Path path, UnaryOperator<String> commands) throws IOException {
+        return start(path, null, commands);
+    }
+
+    /**
+     * As {@link #start(Path, UnaryOperator)}, the socket also open to {@code group} (mode 0660,
+     * that group) when not null: for read-only requests only, such as the governor's status. The
+     * mode is 0600 before the group is set, so no one else ever connects in between.
+     */
+    public static ControlServer start(Path path, GroupPrincipal group, UnaryOperator<String> commands)
+            throws IOException {
         wbgov.nbd.UnixSocketPath.claim(path);
         ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             s.bind(UnixDomainSocketAddress.of(path), 8);
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+            if (group != null) {
+                Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group);
+                Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            }
         } catch (IOException e) {
             s.close();
             throw new IOException("cannot create control socket " + path + ": " + e.getMessage(), e);
