@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -19,6 +20,10 @@ import wbgov.governor.daemon.Governor;
 import wbgov.governor.daemon.InstanceLock;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.journal.KnobJournal;
+import wbgov.governor.metrics.ExportCollector;
+import wbgov.governor.metrics.GovernorCollector;
+import wbgov.governor.metrics.Metrics;
+import wbgov.governor.metrics.ProcessCollector;
 import wbgov.governor.policy.PolicyException;
 import wbgov.governor.memory.DeviceMemory;
 import wbgov.governor.policy.PolicyPath;
@@ -71,6 +76,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ServerOptions serverOptions = new ServerOptions();
 
+    @Mixin
+    MetricsOptions metricsOptions = new MetricsOptions();
+
     private volatile boolean running = true;
     private volatile DutyCycle cycle;
 
@@ -79,6 +87,8 @@ public final class RunCommand implements Callable<Integer> {
         if (intervalMs < 10 || intervalMs > 10_000) {
             throw new IllegalArgumentException("--interval " + intervalMs + ": expected 10..10000 ms");
         }
+        metricsOptions.httpAddress(); // a usage error before anything starts
+        metricsOptions.textfileIntervalNs();
         PolicyPath dir = StateDir.policies(policies);
         PolicySet ps;
         try {
@@ -135,6 +145,12 @@ public final class RunCommand implements Callable<Integer> {
         // The lock is ours: a socket file here is a dead run's, replaced.
         ControlServer status = ControlServer.start(StateDir.statusSocket(state),
                 cmd -> cmd.trim().equals("status json") ? gov.status(true) : gov.status(false));
+        // Scrapes read gov.snapshot() on their own thread: the duty cycle never waits for one.
+        List<MultiCollector> collectors = new ArrayList<>(List.of(new ProcessCollector(), new GovernorCollector(gov::snapshot)));
+        if (server != null) {
+            collectors.add(new ExportCollector(server.server::all));
+        }
+        Metrics metrics = metricsOptions.start(collectors);
 
         final Thread loopThread = Thread.currentThread();
         final CountDownLatch loopDone = new CountDownLatch(1);
@@ -153,6 +169,7 @@ public final class RunCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
             boolean restored = gov.restore();
+            metrics.close();
             gov.close();
             status.close();
             if (srv != null) {
