@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,10 +41,7 @@ class MetricsEndToEndTest {
         Path root = tmp.toAbsolutePath();
         Path policies = ConfinedPolicies.write(GovernorProcess.defaultHome().resolve("policies"), root.resolve("policies"),
                 root);
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = GovernorProcess.freeLoopbackPort();
         try (SlowNbdDevice slow = SlowNbdDevice.builder(root.resolve("slow")).rateBytesPerSec(MIB).build();
                 KernelSnapshot snap = KernelSnapshot.take()) {
             snap.bdi(slow.loopBdi());
