@@ -87,8 +87,9 @@ public final class OverheadScenario extends Scenario {
         res.param("daemon JVM flags", jvm.isEmpty() ? "GovernorProcess defaults (not started through ./wbgov: "
                 + RUN_JVM_OPTS_ENV + " unset)" : String.join(" ", jvm));
         res.metric(Metric.of("cpu_pct", "daemon CPU, % of one core", "%", Metric.Target.atMost(0.5)));
-        res.metric(Metric.of("cpu_pct_metrics", "daemon CPU with --metrics, scraped every second, % of one core", "%",
-                Metric.Target.atMost(0.5)));
+        // No target: a scrape every second is 15 to 60 times what a fleet's Prometheus does; the
+        // row shows what the endpoint costs at that density beside the daemon's own row.
+        res.metric(Metric.of("cpu_pct_metrics", "daemon CPU with --metrics, scraped every second, % of one core", "%"));
         res.metric(Metric.of("scrape_ms", "one scrape of /metrics, mean wall time (32 devices)", "ms"));
         res.metric(Metric.of("ticks_per_s", "daemon ticks per second", "/s"));
         res.metric(Metric.of("rss_mib", "daemon resident memory at the end", "MiB"));
@@ -175,6 +176,10 @@ public final class OverheadScenario extends Scenario {
      */
     private Window window(GovernorProcess g, Recording recording, URI metrics) throws Exception {
         HttpClient http = metrics == null ? null : HttpClient.newHttpClient();
+        if (http != null) {
+            // One scrape before the warm-up: its class loading is a start-up cost, not a scrape's.
+            http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.discarding());
+        }
         ctx.progress.sleep("daemon warm-up", warmupS, () -> "");
         long w0 = System.nanoTime();
         double cpu0 = cpuSeconds(g.pid());
