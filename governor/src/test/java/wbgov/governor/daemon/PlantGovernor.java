@@ -58,6 +58,21 @@ public final class PlantGovernor implements AutoCloseable {
         }
     }
 
+    /**
+     * Heap bytes this thread allocated over {@code ticks} ticks of the daemon alone (the plant
+     * does not move: a steady state).
+     */
+    public long tickAllocatedBytes(int ticks) throws IOException {
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
+                .getThreadMXBean();
+        long tid = Thread.currentThread().getId();
+        long before = mx.getThreadAllocatedBytes(tid);
+        for (int i = 0; i < ticks; i++) {
+            gov.doWork(now += 100_000_000L);
+        }
+        return mx.getThreadAllocatedBytes(tid) - before;
+    }
+
     @Override
     public void close() {
         gov.restore();
