@@ -136,21 +136,22 @@ public final class RunCommand implements Callable<Integer> {
             LOG.info("remembering devices in {} ({} known)", memoryFile, memory.size());
             gov.remember(memory);
         }
-        ServeCommand.ServerSetup server = null;
-        if (serve != null) {
-            server = ServeCommand.ServerSetup.fromOptions(serverOptions, serve);
+        ServeCommand.ServerSetup server = serve == null ? null : ServeCommand.ServerSetup.fromOptions(serverOptions, serve);
+        // Scrapes read gov.snapshot() on their own thread: the duty cycle never waits for one.
+        // Started before the server listens: a metrics port in use stops the start, not a live server.
+        List<MultiCollector> collectors = new ArrayList<>(List.of(new ProcessCollector(), new GovernorCollector(gov::snapshot)));
+        if (server != null) {
+            List<wbgov.nbd.Export> exports = List.of(server.export);
+            collectors.add(new ExportCollector(() -> exports));
+        }
+        Metrics metrics = metricsOptions.start(collectors);
+        if (server != null) {
             server.start();
             gov.govern(server.export);
         }
         // The lock is ours: a socket file here is a dead run's, replaced.
         ControlServer status = ControlServer.start(StateDir.statusSocket(state),
                 cmd -> cmd.trim().equals("status json") ? gov.status(true) : gov.status(false));
-        // Scrapes read gov.snapshot() on their own thread: the duty cycle never waits for one.
-        List<MultiCollector> collectors = new ArrayList<>(List.of(new ProcessCollector(), new GovernorCollector(gov::snapshot)));
-        if (server != null) {
-            collectors.add(new ExportCollector(server.server::all));
-        }
-        Metrics metrics = metricsOptions.start(collectors);
 
         final Thread loopThread = Thread.currentThread();
         final CountDownLatch loopDone = new CountDownLatch(1);

@@ -53,8 +53,10 @@ public final class ServeCommand implements Callable<Integer> {
         metrics.textfileIntervalNs();
         ServerSetup setup = ServerSetup.fromOptions(options, backend);
         setup.activated = SocketActivation.listener(System.getenv(), ProcessHandle.current().pid());
+        // Before the server listens: a metrics port in use stops the start, not a live server.
+        List<Export> exports = List.of(setup.export);
+        Metrics exported = metrics.start(List.of(new ProcessCollector(), new ExportCollector(() -> exports)));
         NbdServer server = setup.start();
-        Metrics exported = metrics.start(List.of(new ProcessCollector(), new ExportCollector(server::all)));
         CountDownLatch stopped = new CountDownLatch(1);
         Path pid = pidFile;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

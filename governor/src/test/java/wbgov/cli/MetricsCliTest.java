@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The metrics options as a user types them, each command in its own JVM: {@code run --metrics
  * --metrics-textfile} (a dry run: no root, no knob) serves the governor's metrics and writes the
- * textfile, removed by SIGTERM; {@code serve --metrics} serves the server's alone; a bad address
+ * textfile, removed by SIGTERM; {@code serve --metrics} serves the server's alone, {@code run
+ * --serve} both; a bad address
  * or interval is a usage error (2) before anything starts.
  */
 class MetricsCliTest {
@@ -67,6 +68,23 @@ class MetricsCliTest {
             serve.signal("TERM");
             assertTrue(serve.process.waitFor(30, TimeUnit.SECONDS), serve.output());
             assertEquals(0, serve.process.exitValue(), serve.output());
+        }
+    }
+
+    @Test
+    void runServeExportsBoth() throws Exception {
+        Path pol = Files.createDirectories(dir.resolve("policies"));
+        Files.copy(Path.of("..", "policies", "nbd.toml"), pol.resolve("nbd.toml"));
+        try (WbgovProcess run = WbgovProcess.start(dir.resolve("run.log"), Map.of(), "run", "--dry-run", "--policies",
+                pol.toString(), "--state-dir", dir.resolve("state").toString(), "--serve", "memory:1M", "--no-mlock",
+                "--listen", "127.0.0.1:0", "-e", "disk", "--metrics", "127.0.0.1:0")) {
+            String body = scrape(run);
+            assertTrue(body.contains("wbgov_nbd_requests_total{export=\"disk\"} 0"), body);
+            assertTrue(body.contains("wbgov_nbd_completion_rate_bytes_per_second{export=\"disk\"}"), body);
+            assertTrue(body.contains("wbgov_ticks_total "), body);
+            run.signal("TERM");
+            assertTrue(run.process.waitFor(30, TimeUnit.SECONDS), run.output());
+            assertEquals(0, run.process.exitValue(), run.output());
         }
     }
 

@@ -41,9 +41,18 @@ import wbgov.nbd.stats.LatencyHistogram;
 public final class ExportCollector implements MultiCollector {
     static final int LATENCY_MAX_POWER = 26;
 
+    /** 1 µs, 2 µs, 4 µs … 2^26 µs, in seconds. */
+    static final double[] LATENCY_BOUNDS_SECONDS = new double[LATENCY_MAX_POWER + 1];
+
+    static {
+        for (int k = 0; k <= LATENCY_MAX_POWER; k++) {
+            LATENCY_BOUNDS_SECONDS[k] = (1L << k) / 1e6;
+        }
+    }
+
     private final Supplier<List<Export>> exports;
 
-    /** @param exports the server's exports now ({@code server::all}) */
+    /** @param exports the server's exports (read at each scrape) */
     public ExportCollector(Supplier<List<Export>> exports) {
         this.exports = exports;
     }
@@ -94,15 +103,6 @@ public final class ExportCollector implements MultiCollector {
             f.addTo(out);
         }
         return out.build();
-    }
-
-    /** 1 µs, 2 µs, 4 µs … 2^26 µs, in seconds. */
-    static final double[] LATENCY_BOUNDS_SECONDS = new double[LATENCY_MAX_POWER + 1];
-
-    static {
-        for (int k = 0; k <= LATENCY_MAX_POWER; k++) {
-            LATENCY_BOUNDS_SECONDS[k] = (1L << k) / 1e6;
-        }
     }
 
     /**
