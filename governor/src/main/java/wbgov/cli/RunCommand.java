@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -21,6 +22,10 @@ import wbgov.governor.daemon.Governor;
 import wbgov.governor.daemon.InstanceLock;
 import wbgov.governor.discover.DeviceScanner;
 import wbgov.governor.journal.KnobJournal;
+import wbgov.governor.metrics.ExportCollector;
+import wbgov.governor.metrics.GovernorCollector;
+import wbgov.governor.metrics.Metrics;
+import wbgov.governor.metrics.ProcessCollector;
 import wbgov.governor.policy.PolicyException;
 import wbgov.governor.memory.DeviceMemory;
 import wbgov.governor.policy.PolicyPath;
@@ -78,6 +83,9 @@ public final class RunCommand implements Callable<Integer> {
     @Mixin
     ServerOptions serverOptions = new ServerOptions();
 
+    @Mixin
+    MetricsOptions metricsOptions = new MetricsOptions();
+
     private volatile boolean running = true;
     private volatile DutyCycle cycle;
 
@@ -87,6 +95,8 @@ public final class RunCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--interval " + intervalMs + ": expected 10..10000 ms");
         }
         GroupPrincipal readers = StateDir.statusGroup(statusGroup);
+        metricsOptions.httpAddress(); // a usage error before anything starts
+        metricsOptions.textfileIntervalNs();
         PolicyPath dir = StateDir.policies(policies);
         PolicySet ps;
         try {
@@ -134,9 +144,16 @@ public final class RunCommand implements Callable<Integer> {
             LOG.info("remembering devices in {} ({} known)", memoryFile, memory.size());
             gov.remember(memory);
         }
-        ServeCommand.ServerSetup server = null;
-        if (serve != null) {
-            server = ServeCommand.ServerSetup.fromOptions(serverOptions, serve);
+        ServeCommand.ServerSetup server = serve == null ? null : ServeCommand.ServerSetup.fromOptions(serverOptions, serve);
+        // Scrapes read gov.snapshot() on their own thread: the duty cycle never waits for one.
+        // Started before the server listens: a metrics port in use stops the start, not a live server.
+        List<MultiCollector> collectors = new ArrayList<>(List.of(new ProcessCollector(), new GovernorCollector(gov::snapshot)));
+        if (server != null) {
+            List<wbgov.nbd.Export> exports = List.of(server.export);
+            collectors.add(new ExportCollector(() -> exports));
+        }
+        Metrics metrics = metricsOptions.start(collectors);
+        if (server != null) {
             server.start();
             gov.govern(server.export);
         }
@@ -161,6 +178,7 @@ public final class RunCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
             boolean restored = gov.restore();
+            metrics.close();
             gov.close();
             status.close();
             control.close();

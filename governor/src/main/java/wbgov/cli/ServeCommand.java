@@ -10,6 +10,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import wbgov.governor.metrics.ExportCollector;
+import wbgov.governor.metrics.Metrics;
+import wbgov.governor.metrics.ProcessCollector;
 import wbgov.nbd.Export;
 import wbgov.nbd.IoFlusher;
 import wbgov.nbd.MemoryLock;
@@ -32,6 +35,9 @@ public final class ServeCommand implements Callable<Integer> {
     @Mixin
     ServerOptions options = new ServerOptions();
 
+    @Mixin
+    MetricsOptions metrics = new MetricsOptions();
+
     @Option(names = {"-P", "--pidfile"}, paramLabel = "FILE", description = "write the server's pid here once it listens; removed on exit")
     Path pidFile;
 
@@ -43,12 +49,18 @@ public final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        metrics.httpAddress(); // a usage error before anything starts
+        metrics.textfileIntervalNs();
         ServerSetup setup = ServerSetup.fromOptions(options, backend);
         setup.activated = SocketActivation.listener(System.getenv(), ProcessHandle.current().pid());
+        // Before the server listens: a metrics port in use stops the start, not a live server.
+        List<Export> exports = List.of(setup.export);
+        Metrics exported = metrics.start(List.of(new ProcessCollector(), new ExportCollector(() -> exports)));
         NbdServer server = setup.start();
         CountDownLatch stopped = new CountDownLatch(1);
         Path pid = pidFile;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            exported.close();
             setup.stop();
             if (pid != null) {
                 try {

@@ -104,6 +104,16 @@ public final class GovernorProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A TCP port on 127.0.0.1 free now, for {@code run --metrics 127.0.0.1:PORT} (the daemon binds
+     * it a moment later; another process taking it meanwhile makes the start fail, loudly).
+     */
+    public static int freeLoopbackPort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
     /** The repository root: -Dwbgov.home, else the nearest directory up from here with policies/ and pom.xml. */
     public static Path defaultHome() {
         String h = System.getProperty("wbgov.home");

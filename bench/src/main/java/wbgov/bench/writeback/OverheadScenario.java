@@ -3,6 +3,10 @@ package wbgov.bench.writeback;
 import com.sun.management.ThreadMXBean;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,11 +19,13 @@ import wbgov.governor.journal.KnobJournal;
 import wbgov.governor.policy.PolicySet;
 
 /**
- * overhead: what the daemon costs while governing many devices at 10 Hz. Two measurements,
- * one after the other (both would fight over the same knobs): the CPU share of {@code wbgov
+ * overhead: what the daemon costs while governing many devices at 10 Hz. Three measurements,
+ * one after the other (they would fight over the same knobs): the CPU share of {@code wbgov
  * run} as its own JVM ({@code utime + stime} from {@code /proc/PID/stat} over the window,
- * JIT and GC included: what {@code top} shows an admin), and, in this JVM, the heap allocated
- * and the CPU time per tick of the governor's duty cycle on the calling thread.
+ * JIT and GC included: what {@code top} shows an admin); the same with {@code --metrics} and a
+ * scrape every second, as a Prometheus with a 1 s interval would (the scrape's cost is on the
+ * daemon's CPU, not its duty cycle's); and, in this JVM, the heap allocated and the CPU time
+ * per tick of the governor's duty cycle on the calling thread.
  */
 public final class OverheadScenario extends Scenario {
     private static final int USER_HZ = 100;
@@ -52,7 +58,8 @@ public final class OverheadScenario extends Scenario {
     protected String description() {
         return "Idle loop devices (sparse files on tmpfs), every one governed by the shipped loop policy. (1) `wbgov run "
                 + "--interval 100` as its own JVM (the bench's classpath, the launcher's JVM flags for run): CPU share = "
-                + "(utime + stime) / wall time over the window after a warm-up, in % of one core. (2) The same Governor in "
+                + "(utime + stime) / wall time over the window after a warm-up, in % of one core; then the same with "
+                + "`--metrics` and a scrape of /metrics every second (the scrape's own time is shown too). (2) The same Governor in "
                 + "this JVM, doWork at 10 Hz on one thread: heap bytes allocated per tick (ThreadMXBean) and CPU time per "
                 + "tick. Only the wbgov configuration applies.";
     }
@@ -80,6 +87,10 @@ public final class OverheadScenario extends Scenario {
         res.param("daemon JVM flags", jvm.isEmpty() ? "GovernorProcess defaults (not started through ./wbgov: "
                 + RUN_JVM_OPTS_ENV + " unset)" : String.join(" ", jvm));
         res.metric(Metric.of("cpu_pct", "daemon CPU, % of one core", "%", Metric.Target.atMost(0.5)));
+        // No target: a scrape every second is 15 to 60 times what a fleet's Prometheus does; the
+        // row shows what the endpoint costs at that density beside the daemon's own row.
+        res.metric(Metric.of("cpu_pct_metrics", "daemon CPU with --metrics, scraped every second, % of one core", "%"));
+        res.metric(Metric.of("scrape_ms", "one scrape of /metrics, mean wall time (32 devices)", "ms"));
         res.metric(Metric.of("ticks_per_s", "daemon ticks per second", "/s"));
         res.metric(Metric.of("rss_mib", "daemon resident memory at the end", "MiB"));
         res.metric(Metric.of("alloc_per_tick", "heap allocated per tick, rescan every 5 s (in-process)", "B"));
@@ -115,21 +126,8 @@ public final class OverheadScenario extends Scenario {
             daemon.jvmOptions(runJvmOptions()); // what `wbgov run` gets from the launcher, JIT settings included
         }
         try (GovernorProcess g = daemon.start()) {
-            ctx.progress.sleep("daemon warm-up", warmupS, () -> "");
-            long w0 = System.nanoTime();
-            double cpu0 = cpuSeconds(g.pid());
-            long t0 = GovernorProcess.ticks(g.status(true));
-            long end = w0 + (long) (windowS * 1e9);
-            while (System.nanoTime() - end < 0) {
-                // ticks are read only at both ends: a status request costs the daemon CPU too
-                recording.add((System.nanoTime() - w0) / 1e9, new double[] {cpuSeconds(g.pid()) - cpu0, Double.NaN});
-                ctx.progress.sleep("daemon window", 1.0, () -> "");
-            }
-            double wall = (System.nanoTime() - w0) / 1e9;
-            double cpu = cpuSeconds(g.pid()) - cpu0;
-            long ticks = GovernorProcess.ticks(g.status(true)) - t0;
-            recording.add(wall, new double[] {cpu, ticks});
-            r.put("cpu_pct", 100 * cpu / wall).put("ticks_per_s", ticks / wall).put("rss_mib", rssMib(g.pid()));
+            Window w = window(g, recording, null);
+            r.put("cpu_pct", w.cpuPct).put("ticks_per_s", w.ticksPerSec).put("rss_mib", rssMib(g.pid()));
             String st = g.status(false);
             long governed = st.lines().filter(l -> l.startsWith("loop") && l.contains(" loop ")).count();
             r.note("daemon governed " + governed + " of " + devices + " loop devices (status table)");
@@ -140,6 +138,20 @@ public final class OverheadScenario extends Scenario {
             // its log, beside the report: which knob changes it made on idle devices, and why
             Files.copy(g.log(), ctx.out.resolve("overhead-daemon.log"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             r.note("the daemon's log: [overhead-daemon.log](overhead-daemon.log)");
+        }
+        // (1b) the same daemon with --metrics, scraped every second
+        int port = GovernorProcess.freeLoopbackPort();
+        GovernorProcess.Builder scraped = GovernorProcess.builder(state.resolve("daemon-metrics"))
+                .home(ctx.shippedPolicies.getParent()).policies(pol).intervalMs(100).arg("--metrics").arg("127.0.0.1:" + port);
+        if (!runJvmOptions().isEmpty()) {
+            scraped.jvmOptions(runJvmOptions());
+        }
+        try (GovernorProcess g = scraped.start()) {
+            Window w = window(g, null, URI.create("http://127.0.0.1:" + port + "/metrics"));
+            r.put("cpu_pct_metrics", w.cpuPct).put("scrape_ms", w.scrapeMs);
+            r.note(String.format(java.util.Locale.ROOT, "with --metrics: %d scrapes of %.0f KiB each, %.1f ticks/s",
+                    w.scrapes, w.scrapeBytes / 1024.0, w.ticksPerSec));
+            g.stop();
         }
         // (2) in-process: allocation and CPU per tick, with the daemon's 5 s rescan and without any
         int warm = warmTicks;
@@ -152,6 +164,56 @@ public final class OverheadScenario extends Scenario {
                 + (long) withRescan[2] + " with rescans, " + (long) noRescan[2] + " without (a change logs a line, which "
                 + "allocates)");
         return r;
+    }
+
+    /** One daemon window: its CPU share, ticks per second, and the scrapes made during it. */
+    private record Window(double cpuPct, double ticksPerSec, int scrapes, double scrapeMs, double scrapeBytes) {
+    }
+
+    /**
+     * Warm-up, then the window: the daemon's CPU over it (recorded each second into {@code
+     * recording} when given), and a scrape of {@code metrics} each second when given.
+     */
+    private Window window(GovernorProcess g, Recording recording, URI metrics) throws Exception {
+        HttpClient http = metrics == null ? null : HttpClient.newHttpClient();
+        if (http != null) {
+            // One scrape before the warm-up: its class loading is a start-up cost, not a scrape's.
+            http.send(HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.discarding());
+        }
+        ctx.progress.sleep("daemon warm-up", warmupS, () -> "");
+        long w0 = System.nanoTime();
+        double cpu0 = cpuSeconds(g.pid());
+        long t0 = GovernorProcess.ticks(g.status(true));
+        long end = w0 + (long) (windowS * 1e9);
+        int scrapes = 0;
+        long scrapeNs = 0;
+        long scrapeBytes = 0;
+        while (System.nanoTime() - end < 0) {
+            // ticks are read only at both ends: a status request costs the daemon CPU too
+            if (recording != null) {
+                recording.add((System.nanoTime() - w0) / 1e9, new double[] {cpuSeconds(g.pid()) - cpu0, Double.NaN});
+            }
+            if (http != null) {
+                long s0 = System.nanoTime();
+                HttpResponse<byte[]> resp = http.send(HttpRequest.newBuilder(metrics).build(),
+                        HttpResponse.BodyHandlers.ofByteArray());
+                scrapeNs += System.nanoTime() - s0;
+                if (resp.statusCode() != 200) {
+                    throw new IOException(metrics + ": HTTP " + resp.statusCode());
+                }
+                scrapeBytes += resp.body().length;
+                scrapes++;
+            }
+            ctx.progress.sleep("daemon window", 1.0, () -> "");
+        }
+        double wall = (System.nanoTime() - w0) / 1e9;
+        double cpu = cpuSeconds(g.pid()) - cpu0;
+        long ticks = GovernorProcess.ticks(g.status(true)) - t0;
+        if (recording != null) {
+            recording.add(wall, new double[] {cpu, ticks});
+        }
+        return new Window(100 * cpu / wall, ticks / wall, scrapes, scrapes == 0 ? Double.NaN : scrapeNs / 1e6 / scrapes,
+                scrapes == 0 ? Double.NaN : scrapeBytes / (double) scrapes);
     }
 
     /**

@@ -31,8 +31,12 @@ public final class LatencyHistogram {
         return SUB + (e - 3) * SUB + s;
     }
 
-    /** Upper bound (exclusive) of a bucket, in µs: what a percentile in it reports. */
-    static long upperBoundOf(int bucket) {
+    /**
+     * Upper bound (exclusive) of a bucket, in µs: what a percentile in it reports, and where the
+     * Prometheus histogram puts it (the metrics' coarser buckets are powers of two, which are
+     * bounds of this one: no count is split).
+     */
+    public static long upperBoundOf(int bucket) {
         if (bucket < SUB) {
             return bucket + 1;
         }

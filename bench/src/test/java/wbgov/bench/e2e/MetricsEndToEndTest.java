@@ -1,0 +1,103 @@
+package wbgov.bench.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import wbgov.bench.rig.GovernorProcess;
+import wbgov.bench.rig.KernelSnapshot;
+import wbgov.bench.rig.RigPeers;
+import wbgov.bench.rig.SlowNbdDevice;
+import wbgov.bench.rig.Writer;
+
+/**
+ * {@code wbgov run --metrics} on the real kernel: a real daemon (its own JVM) governing a slow
+ * NBD device (1 MiB/s, bundled server ← nbdfuse ← loop ← ext4) that a writer keeps full; a scrape
+ * of its endpoint shows the slow device's predicted drain time and the allowance in force equal
+ * to what {@code wbgov status --json} shows at the same moment. "The same moment": a status, a
+ * scrape and a status taken back to back whose tick counts are all the same; the drain time may
+ * still differ by one tick in progress during the reads (at most 0.1 s of the device's rate).
+ */
+class MetricsEndToEndTest {
+    private static final long MIB = 1L << 20;
+    private static final double ONE_TICK_OF_DRAIN_S = 0.1; // 100 ms interval: held moves by ≤ rate × 0.1 s
+    private static final int PAIRS = 5;
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aScrapeShowsWhatStatusShows() throws Exception {
+        RigPeers.require();
+        Path root = tmp.toAbsolutePath();
+        Path policies = ConfinedPolicies.write(GovernorProcess.defaultHome().resolve("policies"), root.resolve("policies"),
+                root);
+        int port = GovernorProcess.freeLoopbackPort();
+        try (SlowNbdDevice slow = SlowNbdDevice.builder(root.resolve("slow")).rateBytesPerSec(MIB).build();
+                KernelSnapshot snap = KernelSnapshot.take()) {
+            snap.bdi(slow.loopBdi());
+            snap.bdi(slow.fuseBdi());
+            String bdi = slow.loopBdi();
+            try (GovernorProcess gov = GovernorProcess.builder(root.resolve("state")).policies(policies).intervalMs(100)
+                    .arg("--metrics").arg("127.0.0.1:" + port).start();
+                    Writer w = Writer.startUnbounded(slow.mountPoint().resolve("steady"), Writer.Sync.NONE)) {
+                Thread.sleep(8000); // the writer fills the device to its allowance; the rate is measured
+                HttpClient http = HttpClient.newHttpClient();
+                URI url = URI.create("http://127.0.0.1:" + port + "/metrics");
+                int pairs = 0;
+                int tries = 0;
+                while (pairs < PAIRS) {
+                    assertTrue(++tries <= 200, "no status, scrape, status of one tick in 200 tries");
+                    String before = gov.status(true);
+                    String scrape = http.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofString()).body();
+                    String after = gov.status(true);
+                    long ticks = GovernorProcess.ticks(before);
+                    Double scrapeTicks = sample(scrape, "wbgov_ticks_total", null);
+                    assertNotNull(scrapeTicks, "no wbgov_ticks_total in the scrape:\n" + scrape);
+                    if (ticks != GovernorProcess.ticks(after) || ticks != scrapeTicks.longValue()) {
+                        continue; // a tick in between: not the same moment
+                    }
+                    pairs++;
+                    String drainStatus = GovernorProcess.deviceField(before, bdi, "drain_seconds");
+                    String maxStatus = GovernorProcess.deviceField(before, bdi, "kernel_max_bytes");
+                    Double drainScrape = sample(scrape, "wbgov_device_drain_seconds", bdi);
+                    Double maxScrape = sample(scrape, "wbgov_device_kernel_max_bytes", bdi);
+                    System.out.printf("tick %d: drain %s s (status) vs %s s (scrape); allowance in force %s (status) vs "
+                            + "%.0f (scrape)%n", ticks, drainStatus, drainScrape, maxStatus, maxScrape);
+                    assertNotNull(drainStatus, "status --json has no drain_seconds for " + bdi + ":\n" + before);
+                    assertNotNull(drainScrape, "the scrape has no drain time for " + bdi + ":\n" + scrape);
+                    assertTrue(drainScrape > 0, "the slow device holds data: drain " + drainScrape);
+                    assertEquals(Double.parseDouble(drainStatus), drainScrape, ONE_TICK_OF_DRAIN_S,
+                            "drain seconds of " + bdi + " at tick " + ticks);
+                    assertEquals(Long.parseLong(maxStatus), maxScrape.longValue(),
+                            "allowance in force (kernel max_bytes) of " + bdi + " at tick " + ticks);
+                    assertEquals(2.0, sample(scrape, "wbgov_device_drain_target_seconds", bdi), "loop-remote's target");
+                    Thread.sleep(300);
+                }
+            } finally {
+                slow.setRate(0); // what the writer left is written at memory speed, not 1 MiB/s
+            }
+        }
+    }
+
+    /** The value of a sample of {@code name} (with {@code bdi="…"} when bdi is given); null when absent. */
+    private static Double sample(String scrape, String name, String bdi) {
+        Pattern p = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$");
+        Matcher m = p.matcher(scrape);
+        while (m.find()) {
+            if (bdi == null || (m.group(1) != null && m.group(1).contains("bdi=\"" + bdi + "\""))) {
+                return Double.parseDouble(m.group(2));
+            }
+        }
+        return null;
+    }
+}
