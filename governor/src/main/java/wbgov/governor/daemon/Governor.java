@@ -201,6 +201,8 @@ public final class Governor implements AutoCloseable {
                     DebugFs.lastError());
         }
         system.sample(nowNs, sys); // the global threshold caps the first knob writes
+        globalThreshBytes = sys.dirtyThreshBytes;
+        publishSystem(); // readers (status, a scrape) may come before the first tick
         tableChanges.changed(); // the fingerprint of the table scanned now
         rescan(nowNs);
     }

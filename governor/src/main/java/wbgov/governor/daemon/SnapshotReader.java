@@ -40,9 +40,10 @@ final class SnapshotReader {
 
     /**
      * The time to drain (to safe eject): what it holds and what the devices under it hold (a loop
-     * device over a FUSE file: both must reach the server), over its completion rate while
-     * holding data ({@link DeviceState#throughput}: gaps and request-sized bursts included, what
-     * a drain sees), else the law's rate; the upper end with that rate two standard errors lower.
+     * device over a FUSE file: both must reach the server), over the lower of its completion
+     * rate while holding data ({@link DeviceState#throughput}: gaps and request-sized bursts
+     * included, what a drain sees) and the law's rate; the upper end with that rate two standard
+     * errors lower.
      */
     static GovernorSnapshot.Device device(Governor g, DeviceState d, java.util.Map<String, DeviceState> byBdi) {
         boolean governed = d.governed();
@@ -58,8 +59,12 @@ final class SnapshotReader {
         }
         boolean measured = governed && d.measured;
         Double rate = measured ? d.completionBytesPerSec : null;
-        double r = d.throughputMeasured ? d.throughputBytesPerSec : measured ? d.completionBytesPerSec : 0;
-        double se = d.throughputMeasured ? d.throughputStdErrBytesPerSec : d.completionStdErrBytesPerSec;
+        // The lower of the two rates: the throughput while holding data (right for a bursty
+        // device, whose law estimate reads its bursts) lags a slowdown by its 5 s τ, which the
+        // law's 0.5 s estimate follows at once. A time to safe eject errs long, never short.
+        boolean useThroughput = d.throughputMeasured && (!measured || d.throughputBytesPerSec < d.completionBytesPerSec);
+        double r = useThroughput ? d.throughputBytesPerSec : measured ? d.completionBytesPerSec : 0;
+        double se = useThroughput ? d.throughputStdErrBytesPerSec : d.completionStdErrBytesPerSec;
         Double drain;
         Double upper;
         if (heldBelow == 0) {

@@ -69,6 +69,8 @@ public final class RateEstimator {
     private double rateBytesPerSec;
     private double varianceBytesPerSec2;
     private double lastAlpha;
+    /** Time of the intervals counted so far (ns), for the start-up average of {@link Builder#everyHeldInterval}. */
+    private long countedNs;
     private double lastIntervalBytesPerSec;
     private long progressOrEmptyNs;
     private long heldBytes;
@@ -141,10 +143,12 @@ public final class RateEstimator {
         boolean lowerBoundOnly = !everyHeldInterval && (!heldAtStart || held == 0);
         rebase(nowNs, cumulativeBytes, held, owed);
         if (!hasEstimate) {
+            // every-held-interval: the held intervals before the first completion count too
+            countedNs = everyHeldInterval ? countedNs + dtNs : dtNs;
             if (sample <= 0) {
                 return false; // no speed seen yet: nothing to start from
             }
-            rateBytesPerSec = sample;
+            rateBytesPerSec = everyHeldInterval ? deltaBytes * 1e9 / countedNs : sample;
             varianceBytesPerSec2 = 0;
             lastAlpha = 1.0 - Math.exp(-dtNs / tauNs);
             hasEstimate = true;
@@ -154,6 +158,12 @@ public final class RateEstimator {
             return false;
         }
         double alpha = 1.0 - Math.exp(-dtNs / tauNs);
+        if (everyHeldInterval) {
+            // Until τ of intervals were counted, the plain average of them all (α = Δt / counted):
+            // a first interval that caught a burst does not weigh e^(−t/τ) for seconds after.
+            countedNs += dtNs;
+            alpha = Math.max(alpha, (double) dtNs / countedNs);
+        }
         double delta = sample - rateBytesPerSec;
         rateBytesPerSec += alpha * delta;
         varianceBytesPerSec2 = (1.0 - alpha) * (varianceBytesPerSec2 + alpha * delta * delta);
@@ -217,6 +227,7 @@ public final class RateEstimator {
         rateBytesPerSec = 0;
         varianceBytesPerSec2 = 0;
         lastAlpha = 0;
+        countedNs = 0;
         lastIntervalBytesPerSec = 0;
         heldBytes = 0;
         owedBytes = 0;
@@ -238,7 +249,9 @@ public final class RateEstimator {
          * request-sized bursts included — the rate a drain of it will see (status's time to drain),
          * not its speed: a device completing 1 MiB requests once a second, empty in between,
          * reads 1 MiB/s here where the partly idle rule lets 10 MiB/s intervals raise the law's
-         * estimate.
+         * estimate. Until τ of intervals have been counted the estimate is their plain average
+         * (α = max(1 − e^(−Δt/τ), Δt / counted)), so a first interval that caught a burst does not
+         * linger.
          */
         public Builder everyHeldInterval() {
             everyHeldInterval = true;

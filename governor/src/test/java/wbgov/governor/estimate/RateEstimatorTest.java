@@ -51,6 +51,30 @@ class RateEstimatorTest {
         assertTrue(e.rateStdErrBytesPerSec() < 1e3, "steady: " + e.rateStdErrBytesPerSec());
     }
 
+    /**
+     * A device completing 1 MB requests once a second and empty in between (held 1 MB while it
+     * works): the law's estimator lets the burst intervals raise it far above 1 MB/s; the
+     * every-held-interval one reads its throughput while holding data, 1 MB/s, from the start.
+     */
+    @Test
+    void everyHeldIntervalReadsTheThroughputOfABurstyDevice() {
+        RateEstimator law = tau(500);
+        RateEstimator drain = RateEstimator.builder().tauNs(5_000 * MS).everyHeldInterval().build();
+        long written = 0;
+        for (int i = 0; i <= 100; i++) { // 10 s at 100 ms
+            boolean completes = i > 0 && i % 10 == 0;
+            written += completes ? MB : 0;
+            long held = completes ? 0 : MB; // emptied by the completion, refilled at once
+            law.update(i * 100 * MS, written, held);
+            drain.update(i * 100 * MS, written, held);
+            if (i == 10) {
+                assertEquals(1e6, drain.rateBytesPerSec(), 1e-3, "the plain average of the first second");
+            }
+        }
+        assertTrue(law.rateBytesPerSec() > 2e6, "right after a burst the law's estimate is twice the throughput: " + law.rateBytesPerSec());
+        assertEquals(1e6, drain.rateBytesPerSec(), 0.2e6, "right after a burst too");
+    }
+
     @Test
     void idleKeepsTheLastGoodEstimate() {
         RateEstimator e = tau(500);
