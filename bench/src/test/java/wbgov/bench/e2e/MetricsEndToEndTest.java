@@ -55,7 +55,10 @@ class MetricsEndToEndTest {
                 URI url = URI.create("http://127.0.0.1:" + port + "/metrics");
                 int pairs = 0;
                 int tries = 0;
-                while (pairs < PAIRS) {
+                boolean sawHolding = false;
+                // The device's held bytes swing between 0 and its allowance as requests complete:
+                // pairs until PAIRS agreed and one of them caught it holding data.
+                while (pairs < PAIRS || !sawHolding) {
                     assertTrue(++tries <= 200, "no status, scrape, status of one tick in 200 tries");
                     String before = gov.status(true);
                     String scrape = http.send(HttpRequest.newBuilder(url).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -75,7 +78,7 @@ class MetricsEndToEndTest {
                             + "%.0f (scrape)%n", ticks, drainStatus, drainScrape, maxStatus, maxScrape);
                     assertNotNull(drainStatus, "status --json has no drain_seconds for " + bdi + ":\n" + before);
                     assertNotNull(drainScrape, "the scrape has no drain time for " + bdi + ":\n" + scrape);
-                    assertTrue(drainScrape > 0, "the slow device holds data: drain " + drainScrape);
+                    sawHolding |= drainScrape > 0;
                     assertEquals(Double.parseDouble(drainStatus), drainScrape, ONE_TICK_OF_DRAIN_S,
                             "drain seconds of " + bdi + " at tick " + ticks);
                     assertEquals(Long.parseLong(maxStatus), maxScrape.longValue(),
