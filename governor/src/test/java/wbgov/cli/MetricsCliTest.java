@@ -39,6 +39,12 @@ class MetricsCliTest {
                 pol.toString(), "--state-dir", dir.resolve("state").toString(), "--metrics", "0", "--metrics-textfile",
                 textfile.toString(), "--metrics-textfile-interval", "1s")) {
             String body = scrape(run);
+            // Scraped as soon as the address is known: the devices' first readings come with the first tick.
+            long first = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!body.contains("wbgov_device_dirty_bytes{") && System.nanoTime() < first) {
+                Thread.sleep(100);
+                body = scrape(run);
+            }
             for (String name : new String[] {"wbgov_build_info{version=", "wbgov_start_time_seconds ", "wbgov_ticks_total ",
                 "wbgov_tick_duration_seconds_bucket{le=\"+Inf\"}", "wbgov_dirty_threshold_bytes ", "wbgov_device_dirty_bytes{"}) {
                 assertTrue(body.contains(name), name + " missing from\n" + body);

@@ -7,7 +7,7 @@ import wbgov.bench.rig.Writer;
 
 /**
  * contention (P1, P2): a steady writer on the slow NBD device while a fast writer writes N MiB
- * to a RAM-fast device and fdatasyncs. Kernel defaults let the slow device fill the shared
+ * to an SSD-like device (200 MiB/s by blk-throttle) and fdatasyncs. Kernel defaults let the slow device fill the shared
  * budget and stall the fast writer (CONTEXT.md: 5.8x slower); a fixed cap or wbgov should
  * not, and neither may starve the slow device.
  */
@@ -16,6 +16,8 @@ public final class ContentionScenario extends SlowBesideFastScenario {
 
     private long slowRate;
     private long fastBytes;
+    /** The fast device's speed where blk-throttle exists: an SSD's, steady from run to run. */
+    private static final long FAST_RATE = 200L << 20;
     private int runs;
     private double warmupS;
     private double p2WindowS;
@@ -39,8 +41,9 @@ public final class ContentionScenario extends SlowBesideFastScenario {
     @Override
     protected String description() {
         return "A steady writer fills the slow NBD device (bundled server at the rate below → nbdfuse → loop → ext4) for "
-                + "a warm-up; then a fast writer writes to a RAM-fast device (loop on tmpfs, ext4) and fdatasyncs, several "
-                + "times in a row (its file removed between runs): sub-second timings swing, so the median is taken and the "
+                + "a warm-up; then a fast writer writes to a fast device (loop on tmpfs, ext4, SSD-like at 200 MiB/s by blk-throttle "
+                + "where the kernel has it: a RAM-fast device's time to fdatasync swung 0.5–4 s from run to run, solo "
+                + "included, too much to tell a 5 % effect) and fdatasyncs, several times in a row (its file removed between runs): sub-second timings swing, so the median is taken and the "
                 + "spread (min–max) printed beside it. P1 = the fast writer's throughput (bytes / time to fdatasync) over its "
                 + "solo throughput, measured in the same configuration right before the slow writer starts (slow device "
                 + "idle, after an unmeasured warm-up run), so that the machine's drift over a long bench does not enter the "
@@ -57,12 +60,14 @@ public final class ContentionScenario extends SlowBesideFastScenario {
     @Override
     protected void setUp(ScenarioResult res) throws Exception {
         slowRate = 1L << 20;
-        fastBytes = ctx.size(1500L << 20, 600L << 20);
+        fastBytes = ctx.size(1000L << 20, 400L << 20);
+        boolean throttle = wbgov.bench.rig.BlkThrottle.available();
         runs = (int) ctx.size(9, 3);
         warmupS = ctx.size(10.0, 3.0);
         p2WindowS = ctx.size(15.0, 5.0);
         res.param("slow backend rate", BenchContext.mib(slowRate) + "/s").param("fast writer", BenchContext.mib(fastBytes)
-                + " + fdatasync").param("fast runs", runs + " (median)").param("fast device", "loop on tmpfs, RAM-fast")
+                + " + fdatasync").param("fast runs", runs + " (median)").param("fast device", throttle ? "loop on tmpfs, blk-throttle " + BenchContext.mib(FAST_RATE) + "/s"
+                        : "loop on tmpfs, RAM-fast (no blk-throttle here)")
                 .param("warm-up", warmupS + " s").param("P2 window (min)", p2WindowS + " s")
                 .param("cut-off", ctx.cutoff(300.0) + " s");
         res.metric(Metric.of("P1", "fast writer throughput / solo", "x", Metric.Target.atLeast(0.95)));
@@ -75,7 +80,8 @@ public final class ContentionScenario extends SlowBesideFastScenario {
         res.metric(Metric.of("slow_drain_s", "slow device: peak drain time (held / rate)", "s"));
         slow = SlowNbdDevice.builder(ctx.work.resolve("contention-slow")).name("slow").sizeBytes(2L << 30)
                 .rateBytesPerSec(slowRate).build();
-        fast = FastDevice.builder(ctx.work.resolve("contention-fast")).sizeBytes(fastBytes + (512L << 20)).build();
+        fast = FastDevice.builder(ctx.work.resolve("contention-fast")).sizeBytes(fastBytes + (512L << 20))
+                .throttleBytesPerSec(throttle ? FAST_RATE : 0).build();
     }
 
     /**

@@ -158,8 +158,11 @@ public final class StatusTable {
         return eta + "/" + Units.formatDurationNs(Math.round(d.drainTargetSeconds() * 1e9));
     }
 
-    /** Seconds for a drain time: "0.3s", "19.6s", "2m05s", "1h05m"; minutes and hours beyond 100 s. */
+    /** Seconds for a drain time: "0.3s", "19.6s", "2m05s", "1h05m"; minutes and hours beyond 100 s; ">7d" beyond a week. */
     static String seconds(double s) {
+        if (s >= 7 * 86_400) {
+            return ">7d"; // a rate near 0 (an unmeasured device's last trickle): no number means anything here
+        }
         if (s < 100) {
             String v = String.format(Locale.ROOT, "%.1f", s);
             return (v.endsWith(".0") ? v.substring(0, v.length() - 2) : v) + "s";

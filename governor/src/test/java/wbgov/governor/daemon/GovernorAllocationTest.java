@@ -147,7 +147,10 @@ class GovernorAllocationTest {
                 }
                 long kept = Long.parseLong(Files.readString(maxBytes).trim());
                 long want = gov.allowanceOf(slow.bdi);
-                assertEquals(1, fixes, "the drift was not re-asserted exactly once");
+                assertEquals(1, fixes, "the drift was not re-asserted exactly once: max_bytes " + kept + ", the governor "
+                        + "wants " + want + ", min_bytes " + Files.readString(Path.of("/sys/class/bdi", slow.bdi, "min_bytes"))
+                        .trim() + ", strict_limit " + Files.readString(Path.of("/sys/class/bdi", slow.bdi, "strict_limit"))
+                        .trim() + ", knob errors " + gov.knobErrorCount() + "\n" + gov.status(false));
                 assertTrue(want > 0 && want < (64L << 20), "the governor's own target for the device: " + want);
                 assertTrue(Math.abs(kept - want) < (256L << 10), "max_bytes after re-assert: " + kept + ", wanted " + want);
                 assertTrue(large - small <= 256, "allocation grows with ticks: " + small + " bytes over 1000 ticks, "

@@ -138,6 +138,10 @@ class GovernorPlantTest {
             run(10);
             assertEquals(MIB, k.knob("8:16", "max_bytes"), "a stuck device is held at its floor");
             assertTrue(gov.status(false).contains("stalled"), gov.status(false));
+            // Someone moves a stuck device's knob: the drift check puts it back.
+            java.nio.file.Files.writeString(k.sys.resolve("class/bdi/8:16/max_bytes"), Long.toString(64 * MIB));
+            run(12);
+            assertEquals(MIB, k.knob("8:16", "max_bytes"), "a stuck device's drifted knob re-asserted");
             sdb.completionBytesPerSec = MIB;
             sdb.dirtyingBytesPerSec = 0;
 

@@ -109,4 +109,11 @@ class StatusTableTest {
         assertEquals(r, StatusRequest.parse(r.line()), "round trip");
         assertFalse(r.line().contains("\n"), "one line");
     }
+
+    @Test
+    void aDrainTimeBeyondAWeekIsNotANumber() {
+        org.junit.jupiter.api.Assertions.assertEquals("19.6s", StatusTable.seconds(19.6));
+        org.junit.jupiter.api.Assertions.assertEquals("6d23h", StatusTable.seconds(7 * 86_400 - 3600));
+        org.junit.jupiter.api.Assertions.assertEquals(">7d", StatusTable.seconds(9.2e12));
+    }
 }
