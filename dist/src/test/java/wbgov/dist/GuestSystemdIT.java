@@ -54,7 +54,7 @@ class GuestSystemdIT {
         Files.copy(Path.of(debProp), deb, StandardCopyOption.REPLACE_EXISTING);
         Path deb2 = repackWithHigherVersion(deb, run);
 
-        GuestRun guest = GuestRun.boot(runGuest, true, run, GUEST_TIMEOUT_S, List.of("DEB=" + deb, "DEB2=" + deb2), script);
+        GuestRun guest = GuestRun.bootRetryingJvmCrash(runGuest, true, run, GUEST_TIMEOUT_S, List.of("DEB=" + deb, "DEB2=" + deb2), script);
         guest.assertChecks(List.of("installed:", "postinst enabled", "active right after start returned",
                 "STATUS= text", "knobs governed while running", "'policies reloaded'", "'policies NOT reloaded'",
                 "file:line", "the old policies kept", "'Watchdog timeout'", "knobs restored in between",

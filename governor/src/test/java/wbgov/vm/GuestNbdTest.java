@@ -41,7 +41,7 @@ class GuestNbdTest {
         Path run = Path.of(System.getProperty("user.dir"), "target", "vm-run", "interop").toAbsolutePath();
         Files.createDirectories(run);
         String cp = System.getProperty("java.class.path");
-        GuestRun guest = GuestRun.boot(runGuest, false, run, GUEST_TIMEOUT_S,
+        GuestRun guest = GuestRun.bootRetryingJvmCrash(runGuest, false, run, GUEST_TIMEOUT_S,
                 List.of("WBGOV_CLASSPATH=" + cp, "WBGOV=" + repo.resolve("wbgov")), script);
         guest.assertChecks(List.of("PR_SET_IO_FLUSHER succeeds", "checksums match after drop_caches",
                 "fsck -fn clean after tcp", "sync sends FLUSH", "fstrim sends TRIM", "reconnect with -C 4 opens 4",

@@ -68,4 +68,30 @@ class GuestRunTest {
                 () -> boot(false, "EXIT 124\n").assertChecks(List.of(), 10)).getMessage();
         assertTrue(late.startsWith("the guest did not finish in time"), late);
     }
+
+    /** The stopgap: a failed run whose console shows a HotSpot crash boots once more; any other failure does not. */
+    @Test
+    void aJvmCrashInTheGuestBootsItOnceMoreAndNothingElseDoes() throws Exception {
+        Path twice = tmp.resolve("run-guest-twice.sh");
+        Files.writeString(twice, """
+                #!/bin/bash
+                args=("$@")
+                for ((i = 0; i < $#; i++)); do [ "${args[i]}" = -w ] && run=${args[i+1]}; done
+                n=$(cat "$run/boots" 2>/dev/null || echo 0); echo $((n + 1)) > "$run/boots"
+                if [ "$n" = 0 ]; then sed -n '1p' "${@: -1}" > "$run/console.log"; else sed -n '2p' "${@: -1}" > "$run/console.log"; fi
+                """);
+        Files.setPosixFilePermissions(twice, PosixFilePermissions.fromString("rwx------"));
+        Path crash = Files.writeString(tmp.resolve("crash.txt"),
+                "CHECK FAIL nbd: active    nbd journal: # //hs_err_pid1166.log\nCHECK PASS nbd: active\n");
+        GuestRun g = GuestRun.bootRetryingJvmCrash(twice, true, run, 600, List.of(), crash);
+        assertEquals("2", Files.readString(run.resolve("boots")).trim());
+        assertTrue(Files.readString(run.resolve("console-first.log")).contains("hs_err_pid1166"));
+        g.assertChecks(List.of("nbd: active"), 10);
+
+        Path other = Files.createDirectories(tmp.resolve("run2"));
+        Path plain = Files.writeString(tmp.resolve("plain.txt"), "CHECK FAIL nbd: active\nCHECK PASS nbd: active\n");
+        GuestRun once = GuestRun.bootRetryingJvmCrash(twice, true, other, 600, List.of(), plain);
+        assertEquals("1", Files.readString(other.resolve("boots")).trim(), "a failure without a JVM crash is not retried");
+        assertThrows(AssertionFailedError.class, () -> once.assertChecks(List.of("nbd: active"), 10));
+    }
 }
