@@ -14,7 +14,7 @@ class WritebackBenchTest {
     @Test
     void defaultsAreEveryScenarioEveryConfigurationFullSize() {
         WritebackBench.Options o = WritebackBench.parse(new String[0], HOME);
-        assertEquals(List.of("contention", "speed-change", "burst", "two-slow", "sync-wait", "overhead"), o.scenarios());
+        assertEquals(List.of("contention", "speed-change", "burst", "two-slow", "sync-wait", "drain", "overhead"), o.scenarios());
         assertEquals(List.of(Configuration.values()), o.configurations());
         assertEquals(false, o.quick());
         assertEquals(400_000_000L, o.budgetBytes());
