@@ -218,7 +218,8 @@ public final class DrainTimeController {
         long next = old;
         long target;
         Decision.Reason reason = Decision.Reason.HOLD;
-        boolean stalled = stall.stalled(written >= 0, estimator.stalledNs());
+        boolean stalled = stall.stalled(written >= 0, estimator.stalledNs(), estimator.owedBytes(),
+                estimator.rateAtProgressBytesPerSec());
 
         if (draining) {
             target = bounds.floorBytes;
@@ -311,7 +312,8 @@ public final class DrainTimeController {
      * {@link PolicyKey} (a policy loaded from a file sets them all through
      * {@link #builder(Policy)}). Other defaults: backlogged after ≥ half
      * the allowance for 1 s, not after ≤ a tenth for 2 s, rate τ 500 ms, down band
-     * 10 %, up band 20 % held 1 s, ×4 per rise, stall after 2 s, relax below half of freerun for
+     * 10 %, up band 20 % held 1 s, ×4 per rise, stall after 2 s plus what is under write-back needs at the last
+     * speed (at most 8 s more, see {@link StallGuard}), relax below half of freerun for
      * 5 s, probes ×1.25 held 3 s, first after 10 s binding, backing off to 160 s, boost up to 16.
      */
     public static final class Builder {
@@ -472,7 +474,10 @@ public final class DrainTimeController {
             return this;
         }
 
-        /** Holding data with no completion this long means stalled: floor. 100 ms..10 min. */
+        /**
+         * Owing completions with none this long, plus the time the bytes under write-back need at
+         * the last speed (see {@link StallGuard}), means stalled: floor. 100 ms..10 min.
+         */
         public Builder stallNs(long v) {
             check(v >= 100_000_000L && v <= 600_000_000_000L, "stall time must be 100ms..10min, got " + v + "ns");
             stallNs = v;

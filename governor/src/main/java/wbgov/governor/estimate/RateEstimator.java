@@ -72,6 +72,7 @@ public final class RateEstimator {
     /** Time of the intervals counted so far (ns), for the start-up average of {@link Builder#everyHeldInterval}. */
     private long countedNs;
     private double lastIntervalBytesPerSec;
+    private double rateAtProgressBytesPerSec;
     private long progressOrEmptyNs;
     private long heldBytes;
     private long owedBytes;
@@ -152,9 +153,13 @@ public final class RateEstimator {
             varianceBytesPerSec2 = 0;
             lastAlpha = 1.0 - Math.exp(-dtNs / tauNs);
             hasEstimate = true;
+            rateAtProgressBytesPerSec = rateBytesPerSec;
             return true;
         }
         if (lowerBoundOnly && sample <= rateBytesPerSec) {
+            if (deltaBytes > 0) {
+                rateAtProgressBytesPerSec = rateBytesPerSec;
+            }
             return false;
         }
         double alpha = 1.0 - Math.exp(-dtNs / tauNs);
@@ -168,6 +173,9 @@ public final class RateEstimator {
         rateBytesPerSec += alpha * delta;
         varianceBytesPerSec2 = (1.0 - alpha) * (varianceBytesPerSec2 + alpha * delta * delta);
         lastAlpha = alpha;
+        if (deltaBytes > 0) {
+            rateAtProgressBytesPerSec = rateBytesPerSec;
+        }
         return true;
     }
 
@@ -194,6 +202,20 @@ public final class RateEstimator {
      */
     public double rateStdErrBytesPerSec() {
         return hasEstimate ? Math.sqrt(varianceBytesPerSec2 * lastAlpha / (2.0 - lastAlpha)) : 0;
+    }
+
+    /**
+     * The estimate as it stood after the last interval that completed something: what the device
+     * was doing before a silence. Unlike {@link #rateBytesPerSec()} it does not fall while nothing
+     * completes (the stall guard's grace is measured with it). 0 before any completion.
+     */
+    public double rateAtProgressBytesPerSec() {
+        return rateAtProgressBytesPerSec;
+    }
+
+    /** Bytes owed completions (under write-back) at the last sample. */
+    public long owedBytes() {
+        return owedBytes;
     }
 
     /** The raw rate of the last interval that counted, for traces. */
@@ -229,6 +251,7 @@ public final class RateEstimator {
         lastAlpha = 0;
         countedNs = 0;
         lastIntervalBytesPerSec = 0;
+        rateAtProgressBytesPerSec = 0;
         heldBytes = 0;
         owedBytes = 0;
         prevHeldBytes = 0;

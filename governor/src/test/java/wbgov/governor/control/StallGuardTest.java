@@ -13,9 +13,26 @@ class StallGuardTest {
     @Test
     void stalledAfterStallNsWithoutProgressOnlyWhenMeasured() {
         StallGuard g = new StallGuard(2_000 * MS);
-        assertFalse(g.stalled(true, 1_999 * MS));
-        assertTrue(g.stalled(true, 2_000 * MS));
-        assertFalse(g.stalled(false, 60_000 * MS), "no completion counter: nothing can be seen");
+        assertFalse(g.stalled(true, 1_999 * MS, 0, 0));
+        assertTrue(g.stalled(true, 2_000 * MS, 0, 0));
+        assertTrue(g.stalled(true, 2_000 * MS, 2 * MIB, 0), "no rate known yet: no grace");
+        assertFalse(g.stalled(false, 60_000 * MS, 2 * MIB, MIB), "no completion counter: nothing can be seen");
+    }
+
+    @Test
+    void aSlowDeviceOwingBigRequestsHasTheirTimeAtItsLastSpeedAsGrace() {
+        StallGuard g = new StallGuard(2_000 * MS);
+        // 2 MiB under write-back at 1 MiB/s: 2 s of grace, stalled at 4 s
+        assertEquals(2_000 * MS, g.graceNs(2 * MIB, MIB));
+        assertFalse(g.stalled(true, 3_999 * MS, 2 * MIB, MIB));
+        assertTrue(g.stalled(true, 4_000 * MS, 2 * MIB, MIB));
+        // a fast device owing 64 KiB at 200 MiB/s: 312.5 µs, stalled just after 2 s as before
+        assertEquals(312_500, g.graceNs(64 * 1024, 200.0 * MIB));
+        assertTrue(g.stalled(true, 2_000 * MS + 312_500, 64 * 1024, 200.0 * MIB));
+        // the grace is at most 4 stall times: 8 s more, however slow the device was
+        assertEquals(8_000 * MS, g.graceNs(100 * MIB, 1024));
+        assertFalse(g.stalled(true, 9_999 * MS, 100 * MIB, 1024));
+        assertTrue(g.stalled(true, 10_000 * MS, 100 * MIB, 1024));
     }
 
     @Test

@@ -113,8 +113,15 @@ class RateEstimatorTest {
         // ten 100 ms intervals of 0 at tau 500 ms: (e^-0.2)^10 = e^-2
         assertEquals(10e6 * Math.exp(-2), e.rateBytesPerSec(), 1e-3);
         assertEquals(1000 * MS, e.stalledNs());
+        assertEquals(10e6, e.rateAtProgressBytesPerSec(), 1e-6, "the speed before the silence, not decayed");
+        assertEquals(8 * MB, e.owedBytes());
         e.update(1200 * MS, 2 * MB, 8 * MB);
         assertEquals(0, e.stalledNs());
+        // 1 MB in 100 ms after the silence: the estimate moves up from its decayed value, and that is
+        // the speed the next silence is measured against
+        double expected = 10e6 * Math.exp(-2) + (1 - Math.exp(-0.2)) * (10e6 - 10e6 * Math.exp(-2));
+        assertEquals(expected, e.rateBytesPerSec(), 1e-3);
+        assertEquals(expected, e.rateAtProgressBytesPerSec(), 1e-3);
     }
 
     @Test
