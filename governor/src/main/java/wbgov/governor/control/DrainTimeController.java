@@ -208,11 +208,11 @@ public final class DrainTimeController {
             // device holding a few KiB of metadata the flusher has not taken up is waiting, not
             // stalled); without a write-back count every held byte is owed
             estimator.update(nowNs, written, held, s.writebackBytes >= 0 ? s.writebackBytes : held);
-            stretch.update(written, held);
+            stretch.update(nowNs, written, held);
         }
         double rate = estimator.rateBytesPerSec();
         boolean relaxed = contention.update(nowNs, globalHeldBytes, s.globalThreshBytes, s.backgroundThreshBytes);
-        boolean backlogged = backlog.update(nowNs, held, allowanceBytes);
+        boolean backlogged = backlog.update(nowNs, held, allowanceBytes, s.dirtiedBytes);
 
         long old = allowanceBytes;
         long next = old;
