@@ -25,23 +25,25 @@ package wbgov.governor.control;
  * it last left the backlog, so that the rise back to r · T can be told apart ("writers
  * stopped") from a device that got faster.
  *
- * <h2>A drain is not a backlog</h2>
- * Holding half the allowance says a writer was faster than the device, not that one still
- * waits on it: after a burst (write, then fdatasync) the device holds its allowance for the
- * seconds it needs to write it, and nobody dirties a page. Taken for a backlog, that drain cut
- * the allowance to r · B, and the next burst seconds later was throttled to the device's speed
- * (bench burst, P4_accept 3.76 × solo). With the device's dirtied counter ({@code BdiDirtied}):
+ * <h2>Leaving fast when nobody writes</h2>
+ * After a burst (write, then fdatasync) the device holds its allowance for the seconds it needs
+ * to write it: held alone cannot tell that from throttled writers, so the backlog is entered
+ * and the allowance falls to r · B. That costs the burst nothing (it was accepted), but the
+ * next one met r · B if the backlog lasted until then: with 2 s of "nearly empty" and a 1 s rise
+ * hold, a burst 2 s after the last one was throttled to the device's speed (bench burst,
+ * P4_accept 3.76 × solo, 2026-11-27). With the device's dirtied counter ({@code BdiDirtied}):
  * <pre>
- *   writing  ⇔  a page of the device was dirtied within the last quietNs (300 ms)
- *   enter:  held ≥ full · A  ∧  writing, for holdNs         (the full clock stops when quiet)
- *   leave:  as above, or no page dirtied for leaveNs       (the writers are gone; it drains)
+ *   leave:  held ≤ empty · A for leaveNs                                 (as above), or
+ *           held ≤ empty · A for quietNs with no page of it dirtied in that time
  * </pre>
- * quietNs is above the longest pause balance_dirty_pages() gives a throttled writer (MAX_PAUSE,
- * 200 ms) plus a 100 ms tick, so a writer throttled on the device always counts as writing
- * (with longer ticks every interval of a throttled writer sees pages dirtied); and short, because
- * the full clock of a burst runs on for that long after its last write() (at 500 ms a 400 MiB
- * burst still reached the hold time in its drain: bench burst, 2026-11-27).
- * Without the counter (no debugfs: -1) every sample counts as writing, the rule of held alone.
+ * A writer throttled on the device is released as soon as it is nearly empty and dirties pages
+ * within its pause (at most 200 ms, MAX_PAUSE in mm/page-writeback.c): quietNs (300 ms) of an
+ * empty device without a dirtied page means nobody waits. Not usable for entering: a writer
+ * can wait in balance_dirty_pages() for seconds without dirtying a page while a slow device
+ * completes one big request (at 0.8 MiB/s a 1 MiB request takes 1.25 s); a first version that
+ * gated the entry on recent dirtying, and left after 2 s without a dirtied page whatever the
+ * device held, kept the speed-change scenario's slow device out of its backlog (P3 p99 2.5 ×
+ * target, bench/results/2026-11-27-backlog). Without the counter (no debugfs: -1) only the first rule leaves.
  */
 final class BacklogDetector {
     private static final long NONE = Long.MIN_VALUE;
@@ -59,7 +61,7 @@ final class BacklogDetector {
     private long emptySinceNs = NONE;
     private long exitNs = NONE;
 
-    /** A device whose pages nobody dirtied for this long has no writer waiting on it. */
+    /** A nearly empty device whose pages nobody dirtied for this long has no writer waiting on it. */
     static final long QUIET_NS = 300_000_000L;
 
     BacklogDetector(double full, double empty, long holdNs, long leaveNs) {
@@ -82,22 +84,13 @@ final class BacklogDetector {
      * @return whether it is backlogged now
      */
     boolean update(long nowNs, long held, long allowance, long dirtiedBytes) {
-        boolean writing = true;
         if (dirtiedBytes >= 0) {
             if (prevDirtiedBytes < 0 || dirtiedBytes != prevDirtiedBytes) {
                 lastDirtyingNs = nowNs; // the first sample: given the benefit of the doubt
             }
             prevDirtiedBytes = dirtiedBytes;
-            long quietForNs = nowNs - lastDirtyingNs;
-            writing = quietForNs < quietNs;
-            if (backlogged && quietForNs >= leaveNs) {
-                leave(nowNs); // nobody writes: what it holds is a drain
-            }
         }
-        if (held >= full * allowance && !writing) {
-            fullSinceNs = NONE; // a drain, not a backlog: the full clock starts again with a writer
-            emptySinceNs = NONE;
-        } else if (held >= full * allowance) {
+        if (held >= full * allowance) {
             emptySinceNs = NONE;
             if (fullSinceNs == NONE) {
                 fullSinceNs = nowNs;
@@ -109,7 +102,8 @@ final class BacklogDetector {
             if (emptySinceNs == NONE) {
                 emptySinceNs = nowNs;
             }
-            if (nowNs - emptySinceNs >= leaveNs) {
+            boolean nobodyWrites = dirtiedBytes >= 0 && nowNs - Math.max(emptySinceNs, lastDirtyingNs) >= quietNs;
+            if (nowNs - emptySinceNs >= leaveNs || nobodyWrites) {
                 leave(nowNs);
             }
         } else {

@@ -56,55 +56,56 @@ class BacklogDetectorTest {
         assertFalse(b.leftWithin(3_000 * MS, Long.MAX_VALUE));
     }
 
-    /** After a burst (write + fdatasync) the device holds its allowance while nobody dirties a page: a drain. */
+    /**
+     * After a burst (write + fdatasync) the device holds its allowance while nobody dirties a
+     * page: held alone calls that a backlog; once nearly empty for 300 ms with no page dirtied,
+     * it is left, not 2 s later.
+     */
     @Test
-    void aBurstsDrainIsNoBacklog() {
+    void aBurstsDrainLeavesTheBacklogOnceEmptyAndQuiet() {
         BacklogDetector b = detector();
         long dirtied = 0;
-        // the burst: dirtied at memory speed for 400 ms, held climbs past ½ A at 200 ms
+        // the burst: dirtied at memory speed for 400 ms, held past ½ A from 300 ms
         for (int t = 0; t <= 400; t += 100) {
             dirtied += 2 * MIB;
-            assertFalse(b.update(t * MS, Math.min(A, t / 100 * 2 * MIB), A, dirtied), "t=" + t);
+            b.update(t * MS, Math.min(A, t / 100 * 2 * MIB), A, dirtied);
         }
-        // fdatasync: nothing dirtied, it holds 8 MiB draining slowly for 3 s
-        for (int t = 500; t <= 3_400; t += 100) {
-            assertFalse(b.update(t * MS, 8 * MIB, A, dirtied), "draining, quiet since 0.4 s: t=" + t);
-        }
-        // the same with the counter unknown: held alone decides, a backlog after 1 s full
-        BacklogDetector blind = detector();
-        assertFalse(blind.update(200 * MS, 5 * MIB, A, -1));
-        assertTrue(blind.update(1_200 * MS, 8 * MIB, A, -1));
+        // fdatasync: nothing dirtied; it drains 8 MiB → 0 by 2.4 s
+        assertTrue(b.update(1_300 * MS, 8 * MIB, A, dirtied), "≥ ½ A since 0.3 s: held alone decides the entry");
+        assertTrue(b.update(2_400 * MS, MIB / 2, A, dirtied), "nearly empty since 2.4 s");
+        assertTrue(b.update(2_600 * MS, 0, A, dirtied), "200 ms");
+        assertFalse(b.update(2_700 * MS, 0, A, dirtied), "nearly empty 300 ms, nothing dirtied since 0.4 s: left");
+        assertTrue(b.leftWithin(2_700 * MS, 1));
     }
 
-    /** A writer throttled on the device dirties a few pages after each pause of ≤ 200 ms: writing. */
+    /** Without the counter the same drain leaves only after 2 s nearly empty. */
     @Test
-    void aThrottledWriterIsWritingAndEntersAfterOneSecond() {
+    void withoutTheDirtiedCounterOnlyTwoSecondsEmptyLeave() {
         BacklogDetector b = detector();
-        long dirtied = 0;
-        for (int t = 0; t < 1_000; t += 100) {
-            if (t % 300 == 0) {
-                dirtied += 64 << 10; // a page batch every 300 ms: quiet ticks in between
-            }
-            assertFalse(b.update(t * MS, 6 * MIB, A, dirtied), "t=" + t);
-        }
-        assertTrue(b.update(1_000 * MS, 6 * MIB, A, dirtied), "full and writing (last dirtied at 0.9 s) for 1 s");
+        b.update(0, 8 * MIB, A, -1);
+        assertTrue(b.update(1_000 * MS, 8 * MIB, A, -1));
+        assertTrue(b.update(2_000 * MS, 0, A, -1));
+        assertTrue(b.update(3_999 * MS, 0, A, -1));
+        assertFalse(b.update(4_000 * MS, 0, A, -1));
     }
 
-    /** Backlogged, then the writers stop: no page dirtied for 2 s ends it, however much it still holds. */
+    /**
+     * A writer throttled on a slow device waits in balance_dirty_pages() without dirtying while
+     * one big request completes; released when it empties, it dirties within its pause: it stays.
+     */
     @Test
-    void leavesWhenNobodyDirtiedForTwoSeconds() {
+    void aThrottledWriterReleasedByACompletionKeepsTheBacklog() {
         BacklogDetector b = detector();
         long dirtied = 0;
         for (int t = 0; t <= 1_000; t += 100) {
-            dirtied += MIB / 4;
             b.update(t * MS, 8 * MIB, A, dirtied);
         }
-        assertTrue(b.backlogged());
-        // the writers stopped after the sample at 1.0 s
-        assertTrue(b.update(2_900 * MS, 8 * MIB, A, dirtied), "quiet 1.9 s");
-        assertFalse(b.update(3_000 * MS, 8 * MIB, A, dirtied), "quiet 2 s: a drain");
-        assertTrue(b.leftWithin(3_000 * MS, 1));
-        assertFalse(b.update(4_500 * MS, 8 * MIB, A, dirtied + MIB), "a writer again: the full clock starts at 4.5 s");
-        assertTrue(b.update(5_500 * MS, 8 * MIB, A, dirtied + 2 * MIB));
+        assertTrue(b.backlogged(), "held ≥ ½ A for 1 s, no page dirtied: still a backlog (entry is held alone)");
+        // 1.25 s without a dirtied page, then the request completes: nearly empty at 2.3 s
+        assertTrue(b.update(2_300 * MS, MIB / 2, A, dirtied));
+        dirtied += 256 << 10; // released: dirties within 200 ms
+        assertTrue(b.update(2_400 * MS, MIB / 2, A, dirtied));
+        assertTrue(b.update(2_600 * MS, MIB / 2, A, dirtied), "dirtied 200 ms ago: someone writes");
+        assertTrue(b.update(2_700 * MS, 6 * MIB, A, dirtied + MIB));
     }
 }
