@@ -58,10 +58,13 @@ trap 'cp /tmp/serve.log /tmp/run.log "$WORK/" 2>/dev/null || true' EXIT
 connect() { nbd-client -u /run/nbd0.sock /dev/nbd0 -b 4096 >/dev/null
     echo 1024 > /sys/block/nbd0/queue/max_sectors_kb; }
 : > "$WORK/result.txt"
-ORIG_MAX=$(bdi max_bytes); ORIG_STRICT=$(bdi strict_limit); ORIG_RATIO=$(bdi max_ratio)
+ORIG_MAX=$(bdi max_bytes); ORIG_STRICT=$(bdi strict_limit); ORIG_RATIO=$(bdi max_ratio); ORIG_MIN=$(bdi min_ratio)
 log "kernel $(uname -r); bdi 43:0 before: max_bytes=$ORIG_MAX strict_limit=$ORIG_STRICT max_ratio=$ORIG_RATIO; fast write $FAST_MB MB, slow device $RATE/s"
+# The median of FAST_RUNS fast writes: one write's time swings by 10 % and more in a TCG guest.
+FAST_RUNS=${FAST_RUNS:-3}
+fast_median() { local i; for i in $(seq "$FAST_RUNS"); do fast_write; echo; done | sort -n | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 fast_write >/dev/null   # warm-up (JIT-free, but page cache and loop device)
-ALONE=$(fast_write)
+ALONE=$(fast_median)
 result "phase=alone fast_s=$ALONE fast_MBps=$(awk "BEGIN{printf \"%.1f\", $FAST_MB/$ALONE}")"
 
 contended() {  # $1 = phase label; the slow device is already connected as /dev/nbd0
@@ -78,7 +81,7 @@ contended() {  # $1 = phase label; the slow device is already connected as /dev/
     sleep 10   # let the slow device's dirty pages build up, as in the host bench
     local settled_mb; settled_mb=$(nbd_held_mb)
     w0=$(written_kb); t0=$(now)
-    local fs; fs=$(fast_write)
+    local fs; fs=$(fast_median)
     w1=$(written_kb)
     local slow; slow=$(awk "BEGIN{printf \"%.2f\", ($w1-$w0)/1024/($(now)-$t0)}")
     local mb st; mb=$(bdi max_bytes); st=$(bdi strict_limit)
@@ -88,6 +91,7 @@ contended() {  # $1 = phase label; the slow device is already connected as /dev/
     local held; held=$(nbd_held_mb)
     local t2; t2=$(now); sync -f /tmp/mnt-slow/ ; local t3; t3=$(now); umount /tmp/mnt-slow
     kill $mon 2>/dev/null || true; wait $mon 2>/dev/null || true
+    echo "$fs $slow $(awk "BEGIN{printf \"%.1f\", $t3-$t2}")" > /tmp/measured-$phase
     result "phase=$phase fast_s=$fs ratio=$(awk "BEGIN{printf \"%.3f\", $ALONE/$fs}") slow_MBps=$slow nbd_held_at_start_MB=$settled_mb nbd_held_max_MB=$(cat /tmp/peak) max_bytes=$mb strict_limit=$st max_ratio=$(bdi max_ratio) inflight_limit_bytes=$inf held_at_stop_MB=$held sync_s=$(awk "BEGIN{printf \"%.1f\", $t3-$t2}") umount_s=$(awk "BEGIN{printf \"%.1f\", $(now)-$t3}")"
     echo "$mb $st" > /tmp/knobs-$phase
 }
@@ -116,11 +120,28 @@ contended "contended-governed"
 "$WBGOV" status --json --state-dir "$STATE" > "$WORK/status-governed.json" 2>&1 || true
 "$WBGOV" status --state-dir "$STATE" || true
 read -r GMAX GSTRICT < /tmp/knobs-contended-governed
+read -r GFAST GRATE GSYNC < /tmp/measured-contended-governed
 in_range() { [ "$1" != n/a ] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+le() { awk -v a="$1" -v b="$2" 'BEGIN{exit !(a <= b)}'; }
+# The nbd policy: drain target 2 s, floor 1 MiB; the server's largest request 1 MiB (--max-request).
+DRAIN_T=2; MAXREQ_MB=1
 if [ -f /sys/class/bdi/43:0/strict_limit ]; then
     check "governor set strict_limit=1 on 43:0" [ "$GSTRICT" = 1 ]
-    # rate x 2 s drain target = 8 MiB at 4 MiB/s, floor 2M; allow for a noisy rate estimate.
-    check "governor set max_bytes on 43:0 to 2..16 MiB (was $GMAX)" in_range "$GMAX" $((2 << 20)) $((16 << 20))
+    # The allowance: between the floor (1 MiB; the writer is backlogged, so r x 125 ms is below it)
+    # and rate x drain target, with room for the tracker's down band (1.11) and a noisy estimate.
+    # The kernel keeps max_bytes as a share of the global threshold, which moves with free memory:
+    # read back it is off by as much (measured: 932841 for the 1 MiB floor), hence half the floor.
+    HI=$(awk -v r="$GRATE" -v t=$DRAIN_T 'BEGIN{printf "%d", 1.25 * r * t * 1048576 + 1048576}')
+    check "governor set max_bytes on 43:0 within floor..1.25 x rate x drain target (was $GMAX, rate $GRATE MiB/s, at most $HI)" \
+        in_range "$GMAX" $((1 << 19)) "$HI"
+    # What nbd0 holds (dirty + writeback, per-second trace, after the first 3 s): the time to drain it
+    # at the rate measured stays within the drain target, plus one max request.
+    HELD_P90=$(awk 'NR > 3 {print $2}' "$WORK/trace-contended-governed.txt" | sort -n | awk '{v[NR]=$1} END{print v[int(NR * 0.9 + 0.5)] + 0}')
+    BOUND=$(awk -v r="$GRATE" -v t=$DRAIN_T -v q=$MAXREQ_MB 'BEGIN{printf "%.1f", 1.25 * r * t + q}')
+    check "nbd0 held (p90 of the trace) $HELD_P90 MiB <= 1.25 x rate x drain target + one max request = $BOUND MiB" le "$HELD_P90" "$BOUND"
+    # sync of the NBD file system once the writer stopped: within 2 x the drain target
+    check "sync of the nbd file system after the writer stopped took $GSYNC s <= 2 x drain target ($((2 * DRAIN_T)) s)" \
+        le "$GSYNC" $((2 * DRAIN_T))
 else
     # Kernels before 6.2 have neither max_bytes nor strict_limit: the governor falls back to
     # max_ratio, which does not bind below the global freerun point (see vm/README.md).
@@ -128,17 +149,25 @@ else
     check "governor lowered max_ratio of 43:0 (kernel < 6.2 fallback; was $(awk '{print $6}' "$WORK/trace-contended-governed.txt" | sort -n | head -1)%)" \
         in_range "$(awk '{print $6}' "$WORK/trace-contended-governed.txt" | sort -n | head -1)" 0 99
 fi
+# Reported, not checked (issue 14 asks >= 0.9; a TCG guest's fast write swings too much to tell):
+log "fast writer beside the governed nbd0: median $GFAST s against $ALONE s alone: $(awk -v a="$ALONE" -v f="$GFAST" 'BEGIN{printf "%.3f", a / f}') of its solo speed"
+check "no knob write refused (EINVAL) in the daemon's log" bash -c "! grep -q 'Invalid argument\|EINVAL' /tmp/run.log"
 check "PR_SET_IO_FLUSHER set by the daemon's server" grep -q "PR_SET_IO_FLUSHER set" /tmp/run.log
 INF=$(jq -r '.exports[0].inflight_limit_bytes // empty' "$WORK/status-governed.json" 2>/dev/null || true)
 check "server in-flight limit governed below the 64 MiB pool (was ${INF:-n/a})" in_range "${INF:-n/a}" 1 $(((64 << 20) - 1))
+# Little's law: rate x 20 ms (the policy's inflight_latency), never below one max request (1 MiB)
+LITTLE=$(awk -v r="$GRATE" 'BEGIN{l = 2 * r * 1048576 * 0.020; printf "%d", (l > 1048576 ? l : 1048576)}')
+check "server in-flight limit ${INF:-n/a} <= max(2 x rate x 20 ms, one max request) = $LITTLE (Little's law)" \
+    in_range "${INF:-n/a}" 1 "$LITTLE"
 nbd-client -d /dev/nbd0 >/dev/null
 kill -TERM $GPID; wait_gone $GPID 30 || true
 gone() { ! kill -0 "$1" 2>/dev/null; }
 check "daemon exited after SIGTERM" gone $GPID
 # max_bytes is a view of max_ratio x the current dirty threshold (it moves with free memory, measured:
 # 386 MB before, 307 MB after with max_ratio 100 both times): the state is max_ratio + strict_limit.
-restored() { [ "$(bdi strict_limit)" = "$ORIG_STRICT" ] && [ "$(bdi max_ratio)" = "$ORIG_RATIO" ]; }
-check "knobs of 43:0 restored after SIGTERM (strict_limit=$(bdi strict_limit) max_ratio=$(bdi max_ratio), before $ORIG_STRICT/$ORIG_RATIO; max_bytes view $(bdi max_bytes))" restored
+restored() { [ "$(bdi strict_limit)" = "$ORIG_STRICT" ] && [ "$(bdi max_ratio)" = "$ORIG_RATIO" ] \
+    && [ "$(bdi min_ratio)" = "$ORIG_MIN" ]; }
+check "knobs of 43:0 restored after SIGTERM (strict_limit=$(bdi strict_limit) max_ratio=$(bdi max_ratio) min_ratio=$(bdi min_ratio), before $ORIG_STRICT/$ORIG_RATIO/$ORIG_MIN; max_bytes view $(bdi max_bytes))" restored
 grep -E "WARN|ERROR|43:0|nbd0" /tmp/run.log | head -30 || true
 cp /tmp/run.log "$WORK/run.log" 2>/dev/null || true
 exit "$FAILS"

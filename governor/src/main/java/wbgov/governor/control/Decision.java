@@ -102,7 +102,7 @@ public final class Decision {
     public long threshBytes;
     /** Global background threshold (bytes); &lt; 0 when unknown. */
     public long backgroundThreshBytes;
-    /** max_bytes to ask for: {@link #newBytes} capped to 99 % of {@link #threshBytes}. */
+    /** max_bytes to ask for: {@link #newBytes} capped to 90 % of {@link #threshBytes} ({@link KnobLaw#CAP_PERCENT}). */
     public long maxBytes;
     /** min_bytes to ask for: the reserve of a strict device, else 0. */
     public long minBytes;
@@ -121,7 +121,7 @@ public final class Decision {
     @Override
     public String toString() {
         return (oldBytes == 0 ? "kernel" : Units.formatBytes(oldBytes)) + " → " + Units.formatBytes(newBytes)
-                + (maxBytes > 0 && maxBytes < newBytes ? " (max " + Units.formatBytes(maxBytes) + ": 99 % of the threshold "
+                + (maxBytes > 0 && maxBytes < newBytes ? " (max " + Units.formatBytes(maxBytes) + ": " + KnobLaw.CAP_PERCENT + " % of the threshold "
                         + Units.formatBytes(threshBytes) + ")" : "")
                 + (strict ? ", strict" : "") + ", " + reason.text()
                 + String.format(Locale.ROOT, " (rate %s/s, held %s, drain %.2fs, target %s%s%s)",

@@ -11,7 +11,7 @@ import wbgov.governor.sample.BdiSample;
  *
  * <pre>
  *   sample ──▶ {@link DrainTimeController} ──allowance──▶ {@link KnobLaw} ──▶ max, min, strict
- *                 (rate, backlog, probe, stall)            (cap 99 % T, strict hysteresis, reserve)
+ *                 (rate, backlog, probe, stall)            (cap 90 % T, strict hysteresis, reserve)
  *                                 └──────────── one {@link Decision} ───────────┘
  * </pre>
  *

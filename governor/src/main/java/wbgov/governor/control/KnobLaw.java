@@ -8,7 +8,7 @@ import wbgov.governor.policy.Policy;
  * no clock; {@code GovernorPlantTest} checks the whole cycle, {@code KnobLawTest} each rule.
  *
  * <pre>
- *   max    = min(allowance, T − T/100)                       T = global dirty threshold (bytes)
+ *   max    = min(allowance, 0.9 T)                           T = global dirty threshold (bytes)
  *   strict = policy.strict ∧ ¬lifted
  *   lifted: set when max ≥ F/2, cleared when max &lt; F/4     F = freerun = (T + B) / 2, B = background
  *   min    = strict ? min(max, max(1 MiB, policy.floor)) : 0
@@ -24,9 +24,14 @@ import wbgov.governor.policy.Policy;
  *
  * <p><b>Cap.</b> The kernel keeps a byte knob as a share of T and refuses more than 100 %
  * (EINVAL). A policy's ceiling may exceed T on a small machine, under a small vm.dirty_bytes, or
- * after T shrank with dirtyable memory; the device's limit is then the whole budget: 99 % of T
- * (the kernel's own rounding stays under 100 %). Taken again from the T of now at every write and
- * drift check, never from the T of an earlier one.
+ * after T shrank with dirtyable memory; the device's limit is then the whole budget: 90 % of T.
+ * Taken again from the T of now at every write and drift check, never from the T of an earlier
+ * one. Why 90 and not 99: the kernel checks a write against the threshold it computes at that
+ * moment from dirtyable memory, not against {@code nr_dirty_threshold} read a tick before; in a
+ * 2 GiB guest whose page cache a 300 MB write was filling, 99 % of the T read was refused
+ * (EINVAL, vm/guest/governor-nbd.sh on 6.12, 2026-11-27): T had fallen by more than 1 % between
+ * the read and the write. A device allowed 90 % of the whole budget is unlimited in effect (its
+ * strict limit is lifted long before, at half of freerun).
  *
  * <p><b>Strict.</b> strict_limit is what caps a slow device before anyone writes to it: without
  * it the kernel ignores a bdi's max below freerun. A device allowed at least half of freerun
@@ -69,9 +74,12 @@ public final class KnobLaw {
         d.minBytes = reserve(d.strict, max, floorBytes);
     }
 
-    /** {@code min(bytes, T − T/100)}; {@code bytes} when T is unknown. */
+    /** The share of the global threshold a device's max_bytes is capped to, percent. */
+    public static final int CAP_PERCENT = 90;
+
+    /** {@code min(bytes, 90 % of T)}; {@code bytes} when T is unknown. */
     public static long capToThreshold(long bytes, long threshBytes) {
-        return threshBytes > 0 ? Math.min(bytes, threshBytes - threshBytes / 100) : bytes;
+        return threshBytes > 0 ? Math.min(bytes, threshBytes / 100 * CAP_PERCENT) : bytes;
     }
 
     /** The strict hysteresis: lifted at ≥ freerun/2, back below freerun/4, else unchanged. */

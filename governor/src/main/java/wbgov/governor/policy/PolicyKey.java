@@ -65,7 +65,7 @@ public enum PolicyKey {
             .doc("the allowance is never below this")),
     CEILING(key(Section.LIMITS, "ceiling", Type.SIZE).def(256L << 20)
             .range(Policy.ABSOLUTE_MIN_FLOOR_BYTES, Long.MAX_VALUE)
-            .doc("the allowance is never above this (nor above 99 % of the global dirty threshold)")),
+            .doc("the allowance is never above this (nor above 90 % of the global dirty threshold)")),
     INITIAL(key(Section.LIMITS, "initial", Type.SIZE).defaultFrom(FLOOR)
             .range(Policy.ABSOLUTE_MIN_FLOOR_BYTES, Long.MAX_VALUE)
             .doc("held from discovery until measured, within floor..ceiling")),

@@ -63,13 +63,13 @@ class DeviceLawTest {
         law.initial(T, B);
         law.decide(sample(0, 0, 0, T, B), -1);
         // 100 MiB in 100 ms: 1000 MiB/s × 2 s = 2000 MiB, clamped to the 1024 MiB ceiling; the
-        // threshold caps max at 99 % of 400 MiB; ≥ F/2 lifts strict, and the reserve goes with it.
+        // threshold caps max at 90 % of 400 MiB; ≥ F/2 lifts strict, and the reserve goes with it.
         Decision d = law.decide(sample(100, 0, 100 * MIB, T, B), -1);
         assertTrue(d.changed);
         assertTrue(d.knobsChanged);
         assertEquals(1024 * MIB, d.newBytes);
-        assertEquals(T - T / 100, d.maxBytes);
-        assertEquals(415_236_096L, d.maxBytes);
+        assertEquals(T / 100 * 90, d.maxBytes);
+        assertEquals(377_487_360L, d.maxBytes);
         assertFalse(d.strict);
         assertTrue(d.strictLifted);
         assertEquals(0, d.minBytes);
@@ -81,14 +81,14 @@ class DeviceLawTest {
         law.initial(T, B);
         law.decide(sample(0, 0, 0, T, B), -1);
         Decision d = law.decide(sample(100, 0, 100 * MIB, T, B), -1);
-        // Memory got tight: T = 100 MiB. The old 396 MiB would be refused (EINVAL): 99 MiB now.
+        // Memory got tight: T = 100 MiB. The old 360 MiB would be refused (EINVAL): 90 MiB now.
         Decision r = law.recap(100 * MIB, 50 * MIB);
         assertSame(d, r, "one record, updated in place");
         assertFalse(r.changed, "the allowance did not move");
         assertTrue(r.knobsChanged, "the cap did");
         assertEquals(1024 * MIB, r.newBytes);
-        assertEquals(100 * MIB - MIB, r.maxBytes);
-        assertFalse(r.strict, "99 MiB ≥ F/4 = 18.75 MiB: stays lifted");
+        assertEquals(90 * MIB, r.maxBytes);
+        assertFalse(r.strict, "90 MiB ≥ F/4 = 18.75 MiB: stays lifted");
         // Same thresholds again: nothing to write.
         assertFalse(law.recap(100 * MIB, 50 * MIB).knobsChanged);
     }

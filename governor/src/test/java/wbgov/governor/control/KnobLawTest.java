@@ -23,10 +23,10 @@ class KnobLawTest {
     }
 
     @Test
-    void capIsNinetyNinePercentOfTheThresholdOfNow() {
+    void capIsNinetyPercentOfTheThresholdOfNow() {
         assertEquals(4 * MIB, KnobLaw.capToThreshold(4 * MIB, T));
-        assertEquals(T - T / 100, KnobLaw.capToThreshold(1L << 30, T));     // 415 236 096
-        assertEquals(415_236_096L, KnobLaw.capToThreshold(1L << 30, T));
+        assertEquals(T / 100 * 90, KnobLaw.capToThreshold(1L << 30, T));
+        assertEquals(377_487_360L, KnobLaw.capToThreshold(1L << 30, T));
         assertEquals(1L << 30, KnobLaw.capToThreshold(1L << 30, 0), "unknown threshold: no cap");
     }
 
@@ -60,10 +60,10 @@ class KnobLawTest {
 
     @Test
     void aShrunkThresholdCapsAndMayLiftStrict() {
-        // T falls to 100 MiB (B 50 MiB): a 64 MiB allowance stays under the 99 MiB cap, but freerun
-        // is now 75 MiB, so 64 MiB ≥ F/2 = 37.5 MiB lifts strict; a 1 GiB one is capped to 99 %.
+        // T falls to 100 MiB (B 50 MiB): a 64 MiB allowance stays under the 90 MiB cap, but freerun
+        // is now 75 MiB, so 64 MiB ≥ F/2 = 37.5 MiB lifts strict; a 1 GiB one is capped to 90 %.
         long t = 100 * MIB;
         assertEquals(new Knobs(64 * MIB, 0, false, true), knobs(64 * MIB, true, false, 8 * MIB, t, 50 * MIB));
-        assertEquals(t - t / 100, knobs(1L << 30, true, false, 8 * MIB, t, 50 * MIB).maxBytes());
+        assertEquals(t / 100 * 90, knobs(1L << 30, true, false, 8 * MIB, t, 50 * MIB).maxBytes());
     }
 }

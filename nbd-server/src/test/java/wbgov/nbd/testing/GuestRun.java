@@ -42,6 +42,17 @@ public final class GuestRun {
      */
     public static GuestRun boot(Path runGuest, boolean systemd, Path run, long timeoutS, List<String> env, Path script)
             throws IOException, InterruptedException {
+        return boot(runGuest, systemd, run, timeoutS, env, script, null);
+    }
+
+    /**
+     * {@link #boot} on another kernel: {@code kernelPackage} is a Debian kernel meta-package
+     * (e.g. {@code linux-image-6.12-amd64}) that vm/build-guest.sh fetches once into its own
+     * cache, {@code $WBGOV_VM_CACHE-<package>} (default /tmp/wbgov-vm-cache-<package>): a cache
+     * holds one kernel. Null: Debian's default kernel, the default cache.
+     */
+    public static GuestRun boot(Path runGuest, boolean systemd, Path run, long timeoutS, List<String> env, Path script,
+            String kernelPackage) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(runGuest.toString()));
         if (systemd) {
             cmd.add("-s");
@@ -51,7 +62,13 @@ public final class GuestRun {
             cmd.addAll(List.of("-e", e));
         }
         cmd.add(script.toString());
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(run.resolve("host.log").toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(run.resolve("host.log").toFile());
+        if (kernelPackage != null) {
+            String cache = System.getenv().getOrDefault("WBGOV_VM_CACHE", "/tmp/wbgov-vm-cache");
+            pb.environment().put("WBGOV_VM_KERNEL", kernelPackage);
+            pb.environment().put("WBGOV_VM_CACHE", cache + "-" + kernelPackage);
+        }
+        Process p = pb.start();
         try {
             if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
                 p.destroy(); // SIGTERM: run-guest.sh kills its qemu on the way out
@@ -79,7 +96,13 @@ public final class GuestRun {
      */
     public static GuestRun bootRetryingJvmCrash(Path runGuest, boolean systemd, Path run, long timeoutS,
             List<String> env, Path script) throws IOException, InterruptedException {
-        GuestRun first = boot(runGuest, systemd, run, timeoutS, env, script);
+        return bootRetryingJvmCrash(runGuest, systemd, run, timeoutS, env, script, null);
+    }
+
+    /** {@link #bootRetryingJvmCrash} on another kernel (see {@link #boot(Path, boolean, Path, long, List, Path, String)}). */
+    public static GuestRun bootRetryingJvmCrash(Path runGuest, boolean systemd, Path run, long timeoutS,
+            List<String> env, Path script, String kernelPackage) throws IOException, InterruptedException {
+        GuestRun first = boot(runGuest, systemd, run, timeoutS, env, script, kernelPackage);
         boolean failed = CHECK.matcher(first.console).results().anyMatch(m -> m.group(1).equals("FAIL"))
                 || first.exit != 0;
         if (!failed || !JVM_CRASH.matcher(first.console).find()) {
@@ -89,7 +112,7 @@ public final class GuestRun {
                 + "booting the guest once more; the first console is kept as console-first.log");
         Files.copy(run.resolve("console.log"), run.resolve("console-first.log"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        return boot(runGuest, systemd, run, timeoutS, env, script);
+        return boot(runGuest, systemd, run, timeoutS, env, script, kernelPackage);
     }
 
     /**
