@@ -28,13 +28,8 @@ class GuestGovernorNbdTest {
 
     @Test
     void governsTheKernelClientsBdi() throws Exception {
-        Peers.requireTool("qemu-system-x86_64", "qemu-system-x86");
-        Peers.requireRoot();
-        Peers.requireTool("nbd-client", "nbd-client");
-        Peers.requireTool("mkfs.ext4", "e2fsprogs");
+        GuestRun.requireGuestTools();
         Peers.requireTool("jq", "jq");
-        Peers.require(Files.exists(Path.of("/usr/share/doc/busybox-static"))
-                || Files.exists(Path.of("/bin/busybox")), "busybox-static is not installed (./wbgov test installs it)");
         Path repo = Path.of(System.getProperty("user.dir")).toAbsolutePath().getParent();
         Path runGuest = repo.resolve("vm/run-guest.sh");
         Path script = repo.resolve("vm/guest/governor-nbd.sh");

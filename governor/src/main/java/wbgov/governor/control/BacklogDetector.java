@@ -43,7 +43,8 @@ package wbgov.governor.control;
  * completes one big request (at 0.8 MiB/s a 1 MiB request takes 1.25 s); a first version that
  * gated the entry on recent dirtying, and left after 2 s without a dirtied page whatever the
  * device held, kept the speed-change scenario's slow device out of its backlog (P3 p99 2.5 ×
- * target, bench/results/2026-11-27-backlog). Without the counter (no debugfs: -1) only the first rule leaves.
+ * target, bench/results/2026-11-27-backlog-gated). Without the counter (no debugfs: -1) only
+ * the first rule leaves.
  */
 final class BacklogDetector {
     private static final long NONE = Long.MIN_VALUE;

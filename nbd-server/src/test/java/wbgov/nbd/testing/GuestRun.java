@@ -82,6 +82,20 @@ public final class GuestRun {
         return r;
     }
 
+    /**
+     * What every guest test needs on the host, checked with {@link Peers}: qemu, root, the host's
+     * nbd-client and mkfs.ext4 (the guest runs the host's), busybox-static for the initramfs.
+     * Skips where absent; fails under CI=true.
+     */
+    public static void requireGuestTools() {
+        Peers.requireTool("qemu-system-x86_64", "qemu-system-x86");
+        Peers.requireRoot();
+        Peers.requireTool("nbd-client", "nbd-client");
+        Peers.requireTool("mkfs.ext4", "e2fsprogs");
+        Peers.require(Files.exists(Path.of("/usr/share/doc/busybox-static")) || Files.exists(Path.of("/bin/busybox")),
+                "busybox-static is not installed (./wbgov test installs it)");
+    }
+
     /** What HotSpot prints when it crashes (SIGSEGV in JIT code, the hs_err file it names). */
     private static final Pattern JVM_CRASH = Pattern.compile("A fatal error has been detected by the Java Runtime"
             + "|hs_err_pid\\d+\\.log");
