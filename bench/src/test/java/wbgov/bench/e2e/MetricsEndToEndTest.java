@@ -25,13 +25,14 @@ import wbgov.bench.rig.Writer;
  * NBD device (1 MiB/s, bundled server ← nbdfuse ← loop ← ext4) that a writer keeps full; a scrape
  * of its endpoint shows the slow device's predicted drain time and the allowance in force equal
  * to what {@code wbgov status --json} shows at the same moment. "The same moment": a status, a
- * scrape and a status taken back to back whose tick counts are all the same; the drain time may
- * still differ by one tick in progress during the reads (at most 0.1 s of the device's rate). A tick
- * that judged the device stalled has no drain time in either (status null, the sample left out).
+ * scrape and a status taken back to back whose tick counts are all the same (each read sees one whole
+ * tick, {@code SnapshotReader.consistent}: the same count is the same state, so the values are equal,
+ * not near). A tick that judged the device stalled has no drain time in either (status null, the
+ * sample left out).
  */
 class MetricsEndToEndTest {
     private static final long MIB = 1L << 20;
-    private static final double ONE_TICK_OF_DRAIN_S = 0.1; // 100 ms interval: held moves by ≤ rate × 0.1 s
+    private static final double SAME = 1e-9; // both print the double in full; a torn read differed by 0.42 s
     private static final int PAIRS = 5;
 
     @TempDir
@@ -93,7 +94,7 @@ class MetricsEndToEndTest {
                             + drainStatus + ":\n" + scrape);
                     pairs++;
                     sawHolding |= drainScrape > 0;
-                    assertEquals(Double.parseDouble(drainStatus), drainScrape, ONE_TICK_OF_DRAIN_S,
+                    assertEquals(Double.parseDouble(drainStatus), drainScrape, SAME,
                             "drain seconds of " + bdi + " at tick " + ticks);
                     assertEquals(2.0, sample(scrape, "wbgov_device_drain_target_seconds", bdi), "loop-remote's target");
                     Thread.sleep(300);

@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.locks.StampedLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import wbgov.governor.actuate.ApplyResult;
@@ -56,6 +57,10 @@ import wbgov.nbd.Export;
  * DeviceIdentity}) and the bundled server's exports ({@link ServedExport}, Little's law). The
  * loop around it is {@link DutyCycle}; what status shows, {@link StatusView}; the kernel's files
  * are under {@link Roots}, so {@code GovernorPlantTest} drives all of it over a fake kernel.
+ *
+ * <p>Status, metrics and drain read the published (volatile) fields from their own threads, as of
+ * one whole tick: each tick holds a {@link StampedLock} for writing, readers validate an
+ * optimistic read and retry ({@link SnapshotReader#consistent}); the tick never waits for them.
  *
  * <p>Why ~560 lines in one file: the tick, the rescan, the drift check and the remembering share
  * the per-device arrays (states, samples, open files) that must be swapped together at a rescan
@@ -110,6 +115,8 @@ public final class Governor implements AutoCloseable {
     private long nextRescanNs;
     private boolean debugfs;
     private volatile long ticks;
+    /** Held for writing by each tick; snapshots read optimistically and retry across a tick. */
+    private final StampedLock published = new StampedLock();
     private volatile long lastTickNs;
     private volatile long globalThreshBytes = -1;
     private volatile boolean policiesChanged;
@@ -227,7 +234,16 @@ public final class Governor implements AutoCloseable {
     /** One tick. Returns the number of knob or limit changes made. */
     public int doWork(long nowNs) throws IOException {
         long t0 = System.nanoTime(); // the tick's own cost, whatever clock the caller's nowNs is
-        int changes = tick(nowNs);
+        // A tick publishes device by device; a snapshot must see one tick whole, not half of the
+        // next (status then a scrape at the "same" tick count showed different drain times).
+        // Readers only validate optimistic reads: the tick never waits for one.
+        long stamp = published.writeLock();
+        int changes;
+        try {
+            changes = tick(nowNs);
+        } finally {
+            published.unlockWrite(stamp);
+        }
         tickDurations.record(System.nanoTime() - t0);
         return changes;
     }
@@ -600,11 +616,11 @@ public final class Governor implements AutoCloseable {
         return "no device with bdi " + bdi;
     }
 
-    // ---- status (read by the status socket's thread; values are volatile snapshots) ----
+    // ---- status (read by the status socket's thread: volatile fields, read as of one whole tick) ----
 
     /** Everything status, metrics and drain show, read now ({@link GovernorSnapshot}). Allocates. */
     public GovernorSnapshot snapshot() {
-        return SnapshotReader.read(this, states, served);
+        return SnapshotReader.consistent(published, () -> SnapshotReader.read(this, states, served));
     }
 
     GovernorSnapshot.Global globalSnapshot() {

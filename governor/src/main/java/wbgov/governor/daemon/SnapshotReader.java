@@ -7,6 +7,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.StampedLock;
+import java.util.function.Supplier;
 import wbgov.governor.actuate.KnobState;
 import wbgov.governor.sample.Sources;
 
@@ -18,6 +21,41 @@ import wbgov.governor.sample.Sources;
  */
 final class SnapshotReader {
     private SnapshotReader() {
+    }
+
+    /** Optimistic reads before falling back to a read that waits out the tick (~1 s of retries). */
+    private static final int OPTIMISTIC_TRIES = 1000;
+
+    /**
+     * {@code read} as of one whole tick: an optimistic read of {@code published} that is retried
+     * when a tick ran during it (a tick lasts ms; the retry sleeps 1 ms). A read that throws while
+     * a tick was writing (a device list swapped underneath) is retried too. After
+     * {@link #OPTIMISTIC_TRIES} the reader takes the read lock, so that one tick waits at most the
+     * length of one read (never seen at the daemon's 100 ms interval; bounds a stuck reader).
+     */
+    static <T> T consistent(StampedLock published, Supplier<T> read) {
+        for (int i = 0; i < OPTIMISTIC_TRIES; i++) {
+            long stamp = published.tryOptimisticRead();
+            if (stamp != 0) {
+                try {
+                    T s = read.get();
+                    if (published.validate(stamp)) {
+                        return s;
+                    }
+                } catch (RuntimeException e) {
+                    if (published.validate(stamp)) {
+                        throw e; // not a torn read: a real fault
+                    }
+                }
+            }
+            LockSupport.parkNanos(1_000_000);
+        }
+        long stamp = published.readLock();
+        try {
+            return read.get();
+        } finally {
+            published.unlockRead(stamp);
+        }
     }
 
     static GovernorSnapshot read(Governor g, DeviceState[] st, List<ServedExport> served) {
