@@ -106,6 +106,7 @@ public final class DrainTimeController {
         strict = b.strict;
         drainedWindowNs = 10 * b.riseHoldNs + b.backlogLeaveNs;
         estimator = RateEstimator.builder().tauNs(b.rateTauNs).build();
+        estimator.seed(b.rememberedRateBytesPerSec); // the first partly idle interval must not replace it
         stall = new StallGuard(b.stallNs);
         contention = new ContentionGate(b.relaxBelowFreerun, b.relaxHoldNs, b.strict);
         backlog = new BacklogDetector(b.backlogFull, b.backlogEmpty, b.backlogHoldNs, b.backlogLeaveNs);
@@ -143,9 +144,12 @@ public final class DrainTimeController {
         return strict;
     }
 
-    /** Whether the rate has been measured yet (false until completions were seen). */
+    /**
+     * Whether the rate has been measured in this run (false until completions were seen; a
+     * remembered rate alone is not a measurement).
+     */
     public boolean hasEstimate() {
-        return estimator.hasEstimate();
+        return estimator.measured();
     }
 
     public long drainTargetNs() {

@@ -66,6 +66,8 @@ public final class RateEstimator {
     private long prevHeldBytes;
     private long prevOwedBytes;
     private boolean hasEstimate;
+    /** Whether an interval of this run has counted (false while the estimate is only a seed). */
+    private boolean measured;
     private double rateBytesPerSec;
     private double varianceBytesPerSec2;
     private double lastAlpha;
@@ -153,6 +155,7 @@ public final class RateEstimator {
             varianceBytesPerSec2 = 0;
             lastAlpha = 1.0 - Math.exp(-dtNs / tauNs);
             hasEstimate = true;
+            measured = true;
             rateAtProgressBytesPerSec = rateBytesPerSec;
             return true;
         }
@@ -170,6 +173,7 @@ public final class RateEstimator {
             alpha = Math.max(alpha, (double) dtNs / countedNs);
         }
         double delta = sample - rateBytesPerSec;
+        measured = true;
         rateBytesPerSec += alpha * delta;
         varianceBytesPerSec2 = (1.0 - alpha) * (varianceBytesPerSec2 + alpha * delta * delta);
         lastAlpha = alpha;
@@ -186,9 +190,42 @@ public final class RateEstimator {
         prevOwedBytes = owed;
     }
 
-    /** Whether any busy interval has been seen; until then {@link #rateBytesPerSec()} is 0. */
+    /**
+     * Whether there is an estimate: a busy interval was seen, or the estimator was {@link #seed}ed;
+     * until then {@link #rateBytesPerSec()} is 0.
+     */
     public boolean hasEstimate() {
         return hasEstimate;
+    }
+
+    /** Whether an interval of this estimator's own counted (a {@link #seed} alone is not a measurement). */
+    public boolean measured() {
+        return measured;
+    }
+
+    /**
+     * Starts the estimate at a rate known from before (a device met in an earlier run:
+     * {@code DeviceMemory}), as if measured; the intervals of this run then move it by the EWMA's
+     * α instead of replacing it, and a partly idle interval (a lower bound) cannot lower it. Why:
+     * the first interval of a burst starts empty and reads a fraction of the device's speed;
+     * taken as the estimate it cut a remembered 200 MiB/s device's allowance from 343 MiB to
+     * 152 MiB in the first tick of a 400 MiB burst, for the whole burst (bench burst, remembered
+     * line, 2026-11-27). Safe on a device slower than remembered: its allowance starts at the
+     * remembered one either way, only falls from there, and the estimate follows a k×
+     * slowdown within τ·ln k. No effect once an estimate exists; the standard error starts at 0.
+     *
+     * @param bytesPerSec the rate known from before, &gt; 0 (0: no seed)
+     */
+    public void seed(double bytesPerSec) {
+        if (hasEstimate || !(bytesPerSec > 0) || Double.isInfinite(bytesPerSec)) {
+            return;
+        }
+        rateBytesPerSec = bytesPerSec;
+        rateAtProgressBytesPerSec = bytesPerSec;
+        varianceBytesPerSec2 = 0;
+        lastAlpha = 0;
+        countedNs = (long) tauNs; // every-held-interval: the seed weighs as τ of intervals
+        hasEstimate = true;
     }
 
     /** The estimate; the last good one while idle; 0 before any. */
@@ -246,6 +283,7 @@ public final class RateEstimator {
     public void reset() {
         based = false;
         hasEstimate = false;
+        measured = false;
         rateBytesPerSec = 0;
         varianceBytesPerSec2 = 0;
         lastAlpha = 0;

@@ -38,6 +38,33 @@ class DrainTimeControllerTest {
         assertEquals(4 * MIB, d.targetBytes);
     }
 
+    /**
+     * A device remembered at 100 MiB/s starts at 200 MiB (× 2 s); a burst's first interval, empty
+     * at its start, reads 40 MiB/s: the allowance stays (it was cut to 80 MiB for the whole burst
+     * when that interval became the estimate). A busy second at 40 MiB/s then moves it by α = 1 − e⁻¹.
+     */
+    @Test
+    void aRememberedRateIsNotReplacedByTheFirstIntervalOfABurst() {
+        DrainTimeController c = base().ceilingBytes(1024 * MIB).rememberedRate(100.0 * MIB).build();
+        assertEquals(200 * MIB, c.allowanceBytes());
+        assertEquals(Decision.Reason.REMEMBERED, c.initialDecision().reason);
+        assertFalse(c.hasEstimate(), "remembered, not measured in this run");
+        Decision d = c.update(sample(0, 0, 0, 0));
+        assertFalse(d.changed);
+        d = c.update(sample(100, 100 * MIB, 50 * MIB, 4 * MIB)); // 40 MiB/s from empty
+        assertFalse(d.changed, d.toString());
+        assertEquals(200 * MIB, c.allowanceBytes());
+        assertFalse(c.hasEstimate());
+        d = c.update(sample(1100, 100 * MIB, 50 * MIB, 44 * MIB)); // busy throughout, 1 s: 40 MiB/s
+        double rate = 100.0 * MIB + (1 - Math.exp(-1.0)) * (40.0 - 100.0) * MIB;
+        assertEquals(rate, d.rateBytesPerSec, 1e-3);
+        assertTrue(c.hasEstimate());
+        assertTrue(d.changed);
+        assertEquals(Decision.Reason.SLOWER, d.reason);
+        assertEquals((long) (rate * 2), d.newBytes);
+        assertEquals(130_176_026L, d.newBytes); // 124.1 MiB
+    }
+
     @Test
     void risesInStepsThenDropsAtOnce() {
         DrainTimeController c = base().build();

@@ -29,6 +29,43 @@ class RateEstimatorTest {
         assertEquals(20e6, e.lastIntervalBytesPerSec(), 1e-6);
     }
 
+    /**
+     * A remembered rate seeds the estimate: the first interval of a burst, empty at its start
+     * (a lower bound), leaves it; a busy interval moves it by α, not to itself.
+     */
+    @Test
+    void aSeedIsKeptByAPartlyIdleIntervalAndMovedByAlphaByABusyOne() {
+        RateEstimator e = tau(500);
+        e.seed(200e6);
+        assertTrue(e.hasEstimate());
+        assertFalse(e.measured(), "a seed is not a measurement");
+        assertEquals(200e6, e.rateBytesPerSec(), 1e-6);
+        assertEquals(0, e.rateStdErrBytesPerSec(), 1e-9);
+        e.update(0, 0, 0); // base: idle
+        assertFalse(e.update(100 * MS, 8 * MB, 150 * MB), "empty at the start: 80 MB/s only bounds it from below");
+        assertEquals(200e6, e.rateBytesPerSec(), 1e-6);
+        assertFalse(e.measured());
+        assertTrue(e.update(200 * MS, 18 * MB, 150 * MB)); // busy throughout: 100 MB/s
+        double a = 1 - Math.exp(-0.2);
+        assertEquals(200e6 + a * (100e6 - 200e6), e.rateBytesPerSec(), 1e-3);
+        assertEquals(181.87307530779817e6, e.rateBytesPerSec(), 1e-3);
+        assertTrue(e.measured());
+        e.seed(1e6);
+        assertEquals(181.87307530779817e6, e.rateBytesPerSec(), 1e-3, "a seed after an estimate changes nothing");
+    }
+
+    @Test
+    void noSeedFromNothing() {
+        RateEstimator e = tau(500);
+        e.seed(0);
+        e.seed(Double.NaN);
+        e.seed(Double.POSITIVE_INFINITY);
+        assertFalse(e.hasEstimate());
+        e.update(0, 0, 5 * MB);
+        assertTrue(e.update(100 * MS, 1 * MB, 5 * MB));
+        assertEquals(10e6, e.rateBytesPerSec(), 1e-6, "unseeded: the first busy interval is the estimate");
+    }
+
     @Test
     void standardErrorFromTheWeightedVariance() {
         RateEstimator e = tau(1000);
