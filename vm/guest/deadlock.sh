@@ -90,7 +90,7 @@ finish() {  # $1 = completed|hung, $2 = phase
     read -r t stall longest dirty < $PROGRESS || true
     local tp=n/a
     [ "$1" = completed ] && tp=$(awk "BEGIN{printf \"%.1f\", 2*$WRITE_MB/($T_WRITE_END-$T_WRITE0)}")
-    result "status=$1 phase=$2 mkfs_s=${MKFS_S:-n/a} write_MBps=$tp longest_stall_s=$longest elapsed_s=$(awk "BEGIN{printf \"%.0f\", $t-$T_START}") io_flusher=$IOF/3 locked=\"${LCK:-none}\" server_rss_MB=$RSS knobs=$(knobs)"
+    result "status=$1 phase=$2 mkfs_s=${MKFS_S:-n/a} mkfs_durable_s=${MKFS_DURABLE_S:-n/a} write_MBps=$tp longest_stall_s=$longest elapsed_s=$(awk "BEGIN{printf \"%.0f\", $t-$T_START}") io_flusher=$IOF/3 locked=\"${LCK:-none}\" server_rss_MB=$RSS knobs=$(knobs)"
     # What the kernel says about the blocked tasks, and the servers' own view.
     if [ "$1" = hung ]; then
         echo w > /proc/sysrq-trigger 2>/dev/null || true
@@ -113,7 +113,11 @@ MK2=$!
 phase_wait "mke2fs md0" $MK1 || finish hung mke2fs
 phase_wait "mke2fs nbd0" $MK2 || finish hung mke2fs
 MKFS_S=$(awk "BEGIN{printf \"%.1f\", $(now)-$T0}")
-log "mke2fs on md0 (RAID1 over nbd1+nbd2, resyncing) and nbd0 took ${MKFS_S}s; $(grep -A2 md0 /proc/mdstat | tr -s ' \n' ' ')"
+# Time to durable: what mke2fs left in the page cache of the three devices written out too.
+sync &
+phase_wait "sync after mke2fs" $! || finish hung mke2fs-sync
+MKFS_DURABLE_S=$(awk "BEGIN{printf \"%.1f\", $(now)-$T0}")
+log "mke2fs on md0 (RAID1 over nbd1+nbd2, resyncing) and nbd0 took ${MKFS_S}s, ${MKFS_DURABLE_S}s to durable (sync); $(grep -A2 md0 /proc/mdstat | tr -s ' \n' ' ')"
 mount /dev/md0 /tmp/mnt-md
 mount /dev/nbd0 /tmp/mnt-plain
 

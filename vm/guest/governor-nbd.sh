@@ -46,6 +46,7 @@ fast_write() {  # seconds for FAST_MB + fdatasync on the fast device
 }
 bdi() { cat /sys/class/bdi/43:0/"$1" 2>/dev/null || echo n/a; }
 nbd_held_mb() { awk '/BdiDirtied|BdiWritten/{next} /BdiReclaimable|BdiWriteback/{s+=$2} END{print int(s/1024)}' /sys/kernel/debug/bdi/43:0/stats 2>/dev/null || echo 0; }
+nbd_held_kb() { awk '/BdiDirtied|BdiWritten/{next} /BdiReclaimable|BdiWriteback/{s+=$2} END{print s+0}' /sys/kernel/debug/bdi/"${1:-43:0}"/stats 2>/dev/null || echo 0; }
 written_kb() { awk '/BdiWritten/{print $2}' /sys/kernel/debug/bdi/43:0/stats; }
 inflight_limit() { "$WBGOV" status --json --state-dir "$STATE" 2>/dev/null | jq -r '.exports[0].inflight_limit_bytes // "n/a"' 2>/dev/null || echo n/a; }
 
@@ -159,6 +160,45 @@ check "server in-flight limit governed below the 64 MiB pool (was ${INF:-n/a})" 
 LITTLE=$(awk -v r="$GRATE" 'BEGIN{l = 2 * r * 1048576 * 0.020; printf "%d", (l > 1048576 ? l : 1048576)}')
 check "server in-flight limit ${INF:-n/a} <= max(2 x rate x 20 ms, one max request) = $LITTLE (Little's law)" \
     in_range "${INF:-n/a}" 1 "$LITTLE"
+
+# A 10x slowdown of the server under a writer (bench P3/P5 on a real nbd bdi): the server's emulated
+# rate drops from RATE to RATE/10 with the writer running. The allowance must follow within 3 s
+# (max_bytes at most 1.25 x the new rate x the drain target + one max request), and what nbd0 holds
+# must not grow after that: the pages already in cannot be taken back (they drain at the new rate),
+# but no more get in than the old allowance let in before it followed, so the time to drain stays
+# bounded by what was held in the first 3 s.
+slowdown() {
+    local rate_b slow_b bound_kb t0 held0 follow=none peak_before=0 peak_after=0 dd
+    rate_b=$(numfmt --from=iec "$RATE"); slow_b=$((rate_b / 10))
+    bound_kb=$(awk -v r="$slow_b" -v t=$DRAIN_T 'BEGIN{printf "%d", (1.25 * r * t + 1048576) / 1024}')
+    mount /dev/nbd0 /tmp/mnt-slow
+    dd if=/dev/zero of=/tmp/mnt-slow/s2 bs=1M count=100000 status=none 2>/dev/null &
+    dd=$!
+    sleep 8
+    held0=$(nbd_held_kb); peak_before=$held0
+    "$WBGOV" ctl /run/nbd0.ctl set rate "$slow_b" >/dev/null
+    t0=$(now)
+    : > "$WORK/trace-slowdown.txt"
+    while awk -v a="$(now)" -v b="$t0" 'BEGIN{exit !(a - b < 12)}'; do
+        local t h m; t=$(awk -v a="$(now)" -v b="$t0" 'BEGIN{printf "%.1f", a - b}'); h=$(nbd_held_kb); m=$(bdi max_bytes)
+        echo "$t $h $m" >> "$WORK/trace-slowdown.txt"
+        if [ "$follow" = none ] && [ "$m" -le $((bound_kb * 1024)) ]; then follow=$t; fi
+        if awk -v t="$t" 'BEGIN{exit !(t >= 3)}'; then [ "$h" -gt "$peak_after" ] && peak_after=$h
+        else [ "$h" -gt "$peak_before" ] && peak_before=$h; fi
+        sleep 0.5
+    done
+    kill $dd 2>/dev/null || true; wait $dd 2>/dev/null || true
+    "$WBGOV" ctl /run/nbd0.ctl set rate 0 >/dev/null   # what is left drains at memory speed
+    sync -f /tmp/mnt-slow/; umount /tmp/mnt-slow
+    result "phase=slowdown rate=$rate_b->$slow_b held_at_change_KiB=$held0 allowance_followed_after_s=$follow held_max_first_3s_KiB=$peak_before held_max_after_3s_KiB=$peak_after bound_KiB=$bound_kb"
+    check "after a 10x slowdown the allowance followed within 3 s (max_bytes <= ${bound_kb} KiB after ${follow} s)" \
+        bash -c "[ '$follow' != none ] && awk 'BEGIN{exit !($follow <= 3)}'"
+    check "after a 10x slowdown nbd0 held no more after 3 s than in the first 3 s plus one max request (${peak_after} KiB, first 3 s ${peak_before} KiB)" \
+        [ "$peak_after" -le $((peak_before + MAXREQ_MB * 1024)) ]
+}
+if [ -f /sys/class/bdi/43:0/strict_limit ]; then
+    slowdown
+fi
 nbd-client -d /dev/nbd0 >/dev/null
 kill -TERM $GPID; wait_gone $GPID 30 || true
 gone() { ! kill -0 "$1" 2>/dev/null; }
@@ -170,4 +210,6 @@ restored() { [ "$(bdi strict_limit)" = "$ORIG_STRICT" ] && [ "$(bdi max_ratio)" 
 check "knobs of 43:0 restored after SIGTERM (strict_limit=$(bdi strict_limit) max_ratio=$(bdi max_ratio) min_ratio=$(bdi min_ratio), before $ORIG_STRICT/$ORIG_RATIO/$ORIG_MIN; max_bytes view $(bdi max_bytes))" restored
 grep -E "WARN|ERROR|43:0|nbd0" /tmp/run.log | head -30 || true
 cp /tmp/run.log "$WORK/run.log" 2>/dev/null || true
+# The client's timeout and a server that dies, on nbd1 (their own CHECKs).
+. "$VM_GUEST_DIR/nbd-faults.sh"
 exit "$FAILS"

@@ -88,6 +88,9 @@ public final class AttachCommand implements Callable<Integer> {
         s.description = "wbgov attach " + d.dev;
         s.readOnly = readOnly;
         s.serving = serving;
+        if (timeout > 0 && serving.clientTimeout == null) {
+            serving.clientTimeout = timeout + "s"; // the server is told the timeout its client gets
+        }
         if (listen != null) {
             s.listen = listen;
         } else {

@@ -130,7 +130,9 @@ public final class ServeCommand implements Callable<Integer> {
                         .maxRequestBytes((int) maxReq).inflightRequests(o.serving.inflight)
                         .inflightBytes(Units.parseBytes("--inflight-bytes", o.serving.inflightBytes))
                         .rateBytesPerSec(Units.parseBytes("--rate", o.serving.rate))
-                        .latencyNs(Units.parseDurationNs("--latency", o.serving.latency));
+                        .latencyNs(Units.parseDurationNs("--latency", o.serving.latency))
+                        .clientTimeoutNs(o.serving.clientTimeout == null ? 0
+                                : Units.parseDurationNs("--client-timeout", o.serving.clientTimeout));
                 return new ServerSetup(b.build(), tcp, o.unix, o.serving.control, !o.serving.noMlock, !o.serving.noIoFlusher);
             } catch (RuntimeException e) {
                 be.close();

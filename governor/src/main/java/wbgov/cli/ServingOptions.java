@@ -21,6 +21,11 @@ public final class ServingOptions {
     @Option(names = "--latency", paramLabel = "DURATION", description = "emulated service time per request, e.g. 20ms")
     String latency = "0";
 
+    @Option(names = "--client-timeout", paramLabel = "DURATION", description = "the clients' request timeout "
+            + "(as nbd-client -t), e.g. 30s: under wbgov run, the in-flight limit keeps a request's age in the server "
+            + "under half of it (default: none)")
+    String clientTimeout;
+
     @Option(names = "--control", paramLabel = "PATH", description = "control socket (Unix, mode 0600) for wbgov ctl")
     Path control;
 

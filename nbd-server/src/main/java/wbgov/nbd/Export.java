@@ -4,6 +4,7 @@ import java.io.IOException;
 import wbgov.nbd.backend.Backend;
 import wbgov.nbd.filter.InflightLimit;
 import wbgov.nbd.filter.ServiceTimeEmulator;
+import wbgov.nbd.filter.WriteFence;
 import wbgov.nbd.protocol.Wire;
 import wbgov.nbd.stats.ExportStats;
 
@@ -28,6 +29,8 @@ public final class Export implements AutoCloseable {
     private final InflightLimit inflight;
     private final ServiceTimeEmulator emulator;
     private final ExportStats stats = new ExportStats();
+    private final WriteFence fence = new WriteFence();
+    private final long clientTimeoutNs;
     private final Thread emulatorThread;
 
     private Export(Builder b) {
@@ -36,6 +39,7 @@ public final class Export implements AutoCloseable {
         this.backend = b.backend;
         this.readOnly = b.readOnly;
         this.maxRequestBytes = b.maxRequestBytes;
+        this.clientTimeoutNs = b.clientTimeoutNs;
         long pool = Math.max(b.inflightBytes, b.maxRequestBytes);
         this.inflight = new InflightLimit(b.maxRequestBytes, pool, b.inflightRequests, pool);
         this.emulator = new ServiceTimeEmulator(b.rateBytesPerSec, b.latencyNs);
@@ -106,6 +110,20 @@ public final class Export implements AutoCloseable {
         return stats;
     }
 
+    /** Writes between payload and backend, which a new connection waits for. */
+    public WriteFence writeFence() {
+        return fence;
+    }
+
+    /**
+     * The clients' request timeout (NBD has none on the wire: the operator tells it, as
+     * {@code nbd-client -t}), ns; 0 when not told. The governor keeps requests' age in the server
+     * under a fraction of it.
+     */
+    public long clientTimeoutNs() {
+        return clientTimeoutNs;
+    }
+
     /** Stops admitting requests and lets waiting replies out at once. */
     void beginShutdown() {
         emulator.drainNow();
@@ -138,6 +156,7 @@ public final class Export implements AutoCloseable {
         private long inflightBytes = 64L << 20;
         private long rateBytesPerSec;
         private long latencyNs;
+        private long clientTimeoutNs;
 
         private Builder(Backend backend) {
             this.backend = backend;
@@ -200,6 +219,15 @@ public final class Export implements AutoCloseable {
                 throw new IllegalArgumentException("latency must be >= 0, got " + ns);
             }
             latencyNs = ns;
+            return this;
+        }
+
+        /** The clients' request timeout ({@code nbd-client -t}), ns; 0: not told. */
+        public Builder clientTimeoutNs(long ns) {
+            if (ns < 0) {
+                throw new IllegalArgumentException("client timeout must be >= 0 (0 = none), got " + ns);
+            }
+            clientTimeoutNs = ns;
             return this;
         }
 

@@ -71,6 +71,8 @@ public final class BurstScenario extends Scenario {
         res.metric(Metric.of("P4_remembered", "burst after the first meeting, slow device idle, accepted / solo (wbgov: "
                 + "to a device met in an earlier run, after the daemon's restart)", "x", Metric.Target.atMost(1.05)));
         res.metric(Metric.of("P4_beside_first", "first burst beside the slow writer, accepted / solo", "x"));
+        res.metric(Metric.of("P4_pipeline", "P4_accept with the slow writer O_DIRECT (its pipeline as busy, its dirty "
+                + "pages ≈ 0): what no write-back setting can remove", "x"));
         res.metric(Metric.of("accept_s", "burst accepted", "s"));
         res.metric(Metric.of("durable_s", "burst on the device", "s"));
         res.metric(Metric.of("slow_util", "slow device throughput / rate during the run", "x"));
@@ -132,6 +134,9 @@ public final class BurstScenario extends Scenario {
             r.put("P4_remembered", again.acceptSeconds() / soloAcceptS);
             java.nio.file.Files.deleteIfExists(again.file());
             ctx.drain(List.of(), List.of(fastNbd.mountPoint()));
+            if (c == Configuration.DEFAULTS) {
+                pipelineOnly(rec, burstSlot, r);
+            }
             sw = Writer.startUnbounded(slow.mountPoint().resolve("steady.dat"), Writer.Sync.NONE);
             slowSlot.set(sw);
             double tStart = rec.event("slow writer starts");
@@ -185,6 +190,26 @@ public final class BurstScenario extends Scenario {
             stop(sw);
             rec.close();
         }
+    }
+
+    /** The bursts beside the slow pipeline without its dirty pages ({@link #besideDirectSlowWriter}). */
+    private void pipelineOnly(Recorder rec, Recorder.WriterSlot burstSlot, RunResult r) throws Exception {
+        besideDirectSlowWriter(rec, slow, warmupS, () -> {
+            double[] acc = new double[repeats];
+            for (int i = 0; i < repeats; i++) {
+                Writer b = Writer.start(fastNbd.mountPoint().resolve("burst-direct-" + i + ".dat"), burstBytes,
+                        Writer.Sync.FDATASYNC);
+                burstSlot.set(b);
+                await(b, "burst beside O_DIRECT " + (i + 1) + "/" + repeats, burstBytes, 600);
+                acc[i] = b.acceptSeconds();
+                java.nio.file.Files.deleteIfExists(b.file());
+                ctx.drain(List.of(), List.of(fastNbd.mountPoint()));
+            }
+            r.put("P4_pipeline", Metrics.percentile(acc, 50) / soloAcceptS);
+            if (repeats > 1) {
+                r.spread("P4_pipeline", Metrics.min(acc) / soloAcceptS, Metrics.max(acc) / soloAcceptS);
+            }
+        });
     }
 
     @Override

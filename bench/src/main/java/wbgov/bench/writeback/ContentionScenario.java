@@ -175,19 +175,9 @@ public final class ContentionScenario extends SlowBesideFastScenario {
         }
     }
 
-    /**
-     * What no write-back setting can remove: the fast writer beside the slow device's writer
-     * and whole pipeline (loop worker, FUSE, nbdfuse, the NBD server at its rate) busy as
-     * always, but the slow writer O_DIRECT, so its own bdi holds no dirty pages (the FUSE file
-     * below holds what the kernel's default FUSE limit lets it: 1 % of the budget). A loss here
-     * is CPU and I/O path shared on a 2-core machine, not the dirty budget; run under kernel
-     * defaults only, before the buffered slow writer starts.
-     */
+    /** The fast writer beside the slow pipeline without its dirty pages ({@link #besideDirectSlowWriter}). */
     private void pipelineOnly(Recorder rec, Recorder.WriterSlot fastSlot, RunResult r) throws Exception {
-        rec.event("pipeline only: slow writer O_DIRECT");
-        Writer dw = Writer.startUnbounded(slow.mountPoint().resolve("direct.dat"), Writer.Sync.DIRECT);
-        try {
-            ctx.progress.sleep("slow O_DIRECT warm-up", warmupS, () -> (dw.bytesWritten() >> 20) + " MiB on slow");
+        besideDirectSlowWriter(rec, slow, warmupS, () -> {
             double[] times = new double[runs];
             for (int i = 0; i < runs; i++) {
                 Writer fw = Writer.start(fast.mountPoint().resolve("fast.dat"), fastBytes, Writer.Sync.FDATASYNC);
@@ -199,12 +189,7 @@ public final class ContentionScenario extends SlowBesideFastScenario {
             r.put("P1_pipeline", soloS / Metrics.percentile(times, 50))
                     .spread("P1_pipeline", Metrics.percentile(soloTimes, 25) / Metrics.percentile(times, 75),
                             Metrics.percentile(soloTimes, 75) / Metrics.percentile(times, 25));
-        } finally {
-            BenchContext.lifted(List.of(slow), () -> closeAll(dw));
-            java.nio.file.Files.deleteIfExists(slow.mountPoint().resolve("direct.dat"));
-            ctx.drain(List.of(slow), List.of());
-        }
-        rec.event("pipeline only: done");
+        });
     }
 
     /** "0.41 s, 0.38 s" for the runs that were made. */

@@ -53,6 +53,28 @@ public abstract class Scenario {
     protected abstract void tearDown() throws Exception;
 
     /**
+     * Runs {@code body} beside the slow device's writer and whole pipeline (loop worker, FUSE,
+     * nbdfuse, the NBD server at its rate) busy as always, but that writer O_DIRECT, so its bdi
+     * holds no dirty pages: what a fast writer loses here is the CPU and I/O path shared on this
+     * machine, not the dirty budget, and no write-back setting can remove it. Kernel defaults
+     * only, before the buffered slow writer starts (contention's P1_pipeline, burst's P4_pipeline).
+     */
+    protected void besideDirectSlowWriter(Recorder rec, wbgov.bench.rig.SlowNbdDevice slow, double warmupS,
+            BenchContext.Action<Exception> body) throws Exception {
+        rec.event("pipeline only: slow writer O_DIRECT");
+        Writer dw = Writer.startUnbounded(slow.mountPoint().resolve("direct.dat"), Writer.Sync.DIRECT);
+        try {
+            ctx.progress.sleep("slow O_DIRECT warm-up", warmupS, () -> (dw.bytesWritten() >> 20) + " MiB on slow");
+            body.run();
+        } finally {
+            BenchContext.lifted(List.of(slow), () -> closeAll(dw));
+            Files.deleteIfExists(slow.mountPoint().resolve("direct.dat"));
+            ctx.drain(List.of(slow), List.of());
+        }
+        rec.event("pipeline only: done");
+    }
+
+    /**
      * Closes each of {@code rigs} in order (nulls skipped), every one even when an earlier one
      * fails, then throws the first failure: one device that will not unmount must not leave the
      * others set up.

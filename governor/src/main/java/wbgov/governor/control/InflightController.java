@@ -13,9 +13,11 @@ import wbgov.governor.policy.PolicyKey;
  * <pre>
  *   r_B, r_R   completion rates, bytes/s and requests/s (EWMA, {@link RateEstimator})
  *   L          latency target, s (policy inflight_latency)
+ *   C          the clients' request timeout, s ({@code --client-timeout}; ∞ when not told)
+ *   L'         = min(L, C / 2)
  *
- *   bytes    = clamp(r_B · L, maxRequestBytes, maxInflightBytes)
- *   requests = clamp(⌈r_R · L⌉, 1, maxRequests)
+ *   bytes    = clamp(r_B · L', maxRequestBytes, maxInflightBytes)
+ *   requests = clamp(⌈r_R · L'⌉, 1, maxRequests)
  *
  *   bytes ▲
  *     max ┤             ┌──────       never below one request of the export's largest size
@@ -32,6 +34,16 @@ import wbgov.governor.policy.PolicyKey;
  * even at depth one, the limit settles at one request: the latency target is out of reach and
  * one request at a time is the least delay it can offer.
  *
+ * <p><b>The clients' timeout.</b> The kernel client fails a request with EIO once it is older
+ * than its timeout ({@code nbd-client -t}): a backend slow enough turns a slow device into lost
+ * writes. What the server has admitted waits about limit / r_B behind what is ahead of it, so
+ * {@code L' ≤ C/2} keeps a request's age in the server (from its header read: {@code stats}
+ * {@code age_p99_us}) under half the timeout at the rate of now. With the default L of 20 ms
+ * this binds only under a timeout below 40 ms or a long inflight_latency; what it cannot bound
+ * is the wait before the server reads a request (the client's queue, the socket), which the
+ * client's own dirty allowance bounds when the governor runs beside the kernel client (held ≤ r ·
+ * drain target, so the oldest request is at most about a drain target old).
+ *
  * <p>Tracking: down at once beyond a 10 % band, up beyond a 20 % band (Little's law overshoots
  * nothing here: admitted requests complete, unlike dirty pages), so the limit is not rewritten
  * every tick. A stall (requests in flight, none completing for {@code stallNs}) drops the limit
@@ -40,7 +52,9 @@ import wbgov.governor.policy.PolicyKey;
  */
 public final class InflightController {
     private final long latencyTargetNs;
+    /** L' = min(L, C/2), seconds: the latency the limit is computed with. */
     private final double latencySec;
+    private final long clientTimeoutNs;
     private final long minBytes;
     private final long maxBytes;
     private final int maxRequests;
@@ -58,7 +72,8 @@ public final class InflightController {
 
     private InflightController(Builder b) {
         latencyTargetNs = b.latencyTargetNs;
-        latencySec = b.latencyTargetNs / 1e9;
+        clientTimeoutNs = b.clientTimeoutNs;
+        latencySec = (b.clientTimeoutNs > 0 ? Math.min(b.latencyTargetNs, b.clientTimeoutNs / 2) : b.latencyTargetNs) / 1e9;
         minBytes = b.maxRequestBytes;
         maxBytes = b.maxInflightBytes;
         maxRequests = b.maxRequests;
@@ -92,6 +107,16 @@ public final class InflightController {
 
     public long latencyTargetNs() {
         return latencyTargetNs;
+    }
+
+    /** The clients' timeout it keeps ages under half of, ns; 0 when not told. */
+    public long clientTimeoutNs() {
+        return clientTimeoutNs;
+    }
+
+    /** L' = min(L, C/2): the latency the limit is computed with, ns. */
+    public long effectiveLatencyNs() {
+        return (long) (latencySec * 1e9);
     }
 
     /**
@@ -165,6 +190,7 @@ public final class InflightController {
         private double upBand = 0.20;
         private long stallNs = 2_000_000_000L;
         private long rateTauNs = 500_000_000L;
+        private long clientTimeoutNs;
 
         private Builder() {
         }
@@ -213,6 +239,13 @@ public final class InflightController {
         public Builder stallNs(long v) {
             check(v >= 100_000_000L && v <= 600_000_000_000L, "stall time must be 100ms..10min, got " + v + "ns");
             stallNs = v;
+            return this;
+        }
+
+        /** The clients' request timeout C (0: not told); the latency used is min(L, C/2). */
+        public Builder clientTimeoutNs(long v) {
+            check(v >= 0, "client timeout must be >= 0 (0: none), got " + v + "ns");
+            clientTimeoutNs = v;
             return this;
         }
 

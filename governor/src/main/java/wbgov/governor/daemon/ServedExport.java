@@ -55,7 +55,12 @@ final class ServedExport {
                 .maxRequestBytes(l.minimumBytes()).maxInflightBytes(l.capacityBytes())
                 .maxRequests(Math.max(1, l.limitRequests()))
                 .initial(Math.min(l.capacityBytes(), Math.max(l.minimumBytes(), 4L << 20)), Math.min(64, l.limitRequests()))
+                .clientTimeoutNs(export.clientTimeoutNs())
                 .build();
+        if (export.clientTimeoutNs() > 0) {
+            LOG.info("export '{}': clients time out after {} ms: in-flight limit from latency {} ms", export.name(),
+                    export.clientTimeoutNs() / 1_000_000, c.effectiveLatencyNs() / 1_000_000);
+        }
         return new ServedExport(export, c);
     }
 

@@ -28,6 +28,10 @@ import wbgov.nbd.stats.LatencyHistogram;
  *   wbgov_nbd_written_bytes_total              bytes written by clients
  *   wbgov_nbd_request_errors_total             requests answered with an error
  *   wbgov_nbd_request_latency_seconds          histogram, arrival to reply, no _sum (see below)
+ *   wbgov_nbd_request_age_seconds              histogram, header read to reply (waits for room included)
+ *   wbgov_nbd_request_age_max_seconds          the oldest reply so far
+ *   wbgov_nbd_client_timeout_seconds           the clients' timeout it was told (absent: not told)
+ *   wbgov_nbd_fence_waits_total                connections that waited for earlier ones' writes
  *   wbgov_nbd_connections_opened_total         connections that completed the handshake
  *   wbgov_nbd_connections_protocol_errors_total connections closed on a protocol error
  * </pre>
@@ -71,6 +75,13 @@ public final class ExportCollector implements MultiCollector {
         Family errors = Family.counter("wbgov_nbd_request_errors", "Requests answered with an error", null);
         Family latency = Family.histogram("wbgov_nbd_request_latency_seconds",
                 "Time from a request's arrival to its reply", Unit.SECONDS);
+        Family age = Family.histogram("wbgov_nbd_request_age_seconds",
+                "Time from a request's header read to its reply, waits for room included", Unit.SECONDS);
+        Family ageMax = Family.gauge("wbgov_nbd_request_age_max_seconds", "The oldest reply so far", Unit.SECONDS);
+        Family clientTimeout = Family.gauge("wbgov_nbd_client_timeout_seconds",
+                "The clients' request timeout the server was told (--client-timeout)", Unit.SECONDS);
+        Family fenceWaits = Family.counter("wbgov_nbd_fence_waits",
+                "Connections that waited at their start for earlier connections' writes", null);
         Family opened = Family.counter("wbgov_nbd_connections_opened", "Connections that completed the handshake", null);
         Family protocolErrors = Family.counter("wbgov_nbd_connections_protocol_errors",
                 "Connections closed on a protocol error", null);
@@ -96,10 +107,17 @@ public final class ExportCollector implements MultiCollector {
             protocolErrors.add(st.connectionsClosedOnProtocolError.get(), l);
             st.latency.snapshot(counts);
             latency.addHistogram(LATENCY_BOUNDS_SECONDS, cumulativeAtPowersOfTwo(counts), Double.NaN, l);
+            st.age.snapshot(counts);
+            age.addHistogram(LATENCY_BOUNDS_SECONDS, cumulativeAtPowersOfTwo(counts), Double.NaN, l);
+            ageMax.add(st.maxAgeMicros.get() / 1e6, l);
+            if (e.clientTimeoutNs() > 0) {
+                clientTimeout.add(e.clientTimeoutNs() / 1e9, l);
+            }
+            fenceWaits.add(st.fenceWaits.get(), l);
         }
         MetricSnapshots.Builder out = MetricSnapshots.builder();
         for (Family f : List.of(inflight, inflightBytes, limit, limitBytes, requests, byType, read, written, errors,
-                latency, opened, protocolErrors)) {
+                latency, age, ageMax, clientTimeout, fenceWaits, opened, protocolErrors)) {
             f.addTo(out);
         }
         return out.build();

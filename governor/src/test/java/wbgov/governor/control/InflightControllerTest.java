@@ -34,6 +34,28 @@ class InflightControllerTest {
         assertFalse(d.changed);
     }
 
+    /**
+     * Clients that time out after 1 s under a 2 s latency target: the limit is taken with
+     * min(L, C/2) = 500 ms, so what the server admitted drains in half the timeout.
+     */
+    @Test
+    void theClientsTimeoutCapsTheLatencyAtHalfOfIt() {
+        InflightController c = InflightController.builder().latencyTargetNs(2_000 * MS).clientTimeoutNs(1_000 * MS)
+                .maxRequestBytes(128 << 10).maxInflightBytes(64 * MIB).maxRequests(1024).initial(4 * MIB, 64)
+                .rateTauNs(1_000 * MS).build();
+        assertEquals(500 * MS, c.effectiveLatencyNs());
+        assertEquals(1_000 * MS, c.clientTimeoutNs());
+        c.update(0, 0, 0, MIB, 8);
+        // 1 MiB and 10 requests in 100 ms: 10 MiB/s, 100 req/s; × 0.5 s = 5 MiB, 50 requests (× 2 s: 20 MiB, 200)
+        InflightDecision d = c.update(100 * MS, MIB, 10, MIB, 8);
+        assertEquals(5 * MIB, d.newBytes);
+        assertEquals(50, d.newRequests);
+        // a timeout longer than twice L changes nothing
+        InflightController loose = InflightController.builder().latencyTargetNs(20 * MS).clientTimeoutNs(30_000 * MS)
+                .build();
+        assertEquals(20 * MS, loose.effectiveLatencyNs());
+    }
+
     @Test
     void neverBelowOneLargestRequest() {
         InflightController c = controller();

@@ -153,7 +153,11 @@ class GovernorAllocationTest {
                         .trim() + ", knob errors " + gov.knobErrorCount() + "\n" + gov.status(false));
                 assertTrue(want > 0 && want < (64L << 20), "the governor's own target for the device: " + want);
                 assertTrue(Math.abs(kept - want) < (256L << 10), "max_bytes after re-assert: " + kept + ", wanted " + want);
-                assertTrue(large - small <= 256, "allocation grows with ticks: " + small + " bytes over 1000 ticks, "
+                // Growth is what a per-tick allocation shows: one 16-byte object a tick is 64 000
+                // bytes over the 4000 extra ticks, one every 32 ticks 2000. Below that bound a
+                // one-off remains: 272–344 bytes, in about one run in three (2026-11-27, JDK 17,
+                // both windows otherwise 0), in either window, never growing with its length.
+                assertTrue(large - small <= 1024, "allocation grows with ticks: " + small + " bytes over 1000 ticks, "
                         + large + " over 5000");
                 assertTrue(Math.max(small, large) <= 8192, "more than a tiny constant: " + small + " bytes over 1000 "
                         + "ticks, " + large + " over 5000");

@@ -30,6 +30,9 @@ class ExportCollectorTest {
             st.latency.record(1000); // [960, 1024) µs: at or under 2^10 µs, above 2^9
             st.latency.record(5_000_000); // 5 s
             st.latency.record(200_000_000); // 200 s: over the last bound, 2^26 µs
+            st.recordAge(1500); // [1472, 1536) µs: at or under 2^11 µs
+            st.recordAge(3_000_000); // 3 s
+            st.fenceWaits.addAndGet(2);
             export.inflightLimit().setLimitRequests(16);
 
             Exposition e = Exposition.of(new ExportCollector(() -> List.of(export)).collect());
@@ -59,6 +62,15 @@ class ExportCollectorTest {
             assertEquals(4.0, e.value(b, "export", "disk 1", "le", "+Inf"));
             assertEquals(4.0, e.value("wbgov_nbd_request_latency_seconds_count", l));
             assertNull(e.value("wbgov_nbd_request_latency_seconds_sum", l), "the server keeps no sum: none is made up");
+            String a = "wbgov_nbd_request_age_seconds_bucket";
+            assertEquals(0.0, e.value(a, "export", "disk 1", "le", "0.001024"));
+            assertEquals(1.0, e.value(a, "export", "disk 1", "le", "0.002048"));
+            assertEquals(1.0, e.value(a, "export", "disk 1", "le", "2.097152"));
+            assertEquals(2.0, e.value(a, "export", "disk 1", "le", "4.194304"));
+            assertEquals(2.0, e.value("wbgov_nbd_request_age_seconds_count", l));
+            assertEquals(3.0, e.value("wbgov_nbd_request_age_max_seconds", l));
+            assertEquals(2.0, e.value("wbgov_nbd_fence_waits_total", l));
+            assertNull(e.value("wbgov_nbd_client_timeout_seconds", l), "not told: no sample");
             assertEquals(ExportCollector.LATENCY_MAX_POWER + 2,
                     e.samples.stream().filter(s -> s.name().equals(b)).count(), "2^0 … 2^26 µs and +Inf");
         }

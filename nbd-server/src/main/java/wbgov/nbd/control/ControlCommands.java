@@ -109,6 +109,8 @@ public final class ControlCommands {
     public static String stats(Export e) {
         long[] h = new long[LatencyHistogram.bucketCount()];
         e.stats().latency.snapshot(h);
+        long[] a = new long[LatencyHistogram.bucketCount()];
+        e.stats().age.snapshot(a);
         InflightLimit l = e.inflightLimit();
         return "export=" + (e.name().isEmpty() ? "\"\"" : e.name())
                 + " requests=" + e.stats().requestsCompleted.get()
@@ -128,6 +130,11 @@ public final class ControlCommands {
                 + " latency_p90_us=" + LatencyHistogram.quantile(h, null, 0.90)
                 + " latency_p99_us=" + LatencyHistogram.quantile(h, null, 0.99)
                 + " latency_max_us=" + LatencyHistogram.quantile(h, null, 1.0)
+                + " age_p50_us=" + LatencyHistogram.quantile(a, null, 0.50)
+                + " age_p99_us=" + LatencyHistogram.quantile(a, null, 0.99)
+                + " age_max_us=" + e.stats().maxAgeMicros.get()
+                + " client_timeout_ns=" + e.clientTimeoutNs()
+                + " fence_waits=" + e.stats().fenceWaits.get()
                 + " rate=" + e.emulator().rateBytesPerSec()
                 + " latency_ns=" + e.emulator().latencyNs()
                 + " flushes=" + e.stats().flushes.get()

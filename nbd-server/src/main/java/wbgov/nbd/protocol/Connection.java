@@ -10,6 +10,7 @@ import wbgov.nbd.Export;
 import wbgov.nbd.backend.Backend;
 import wbgov.nbd.filter.InflightLimit;
 import wbgov.nbd.filter.ServiceTimeEmulator;
+import wbgov.nbd.filter.WriteFence;
 import wbgov.nbd.stats.ExportStats;
 
 /**
@@ -23,6 +24,9 @@ import wbgov.nbd.stats.ExportStats;
  */
 public final class Connection implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
+
+    /** How long a new connection waits for writes in progress before it is refused (a stuck backend). */
+    static final long FENCE_TIMEOUT_NS = 60_000_000_000L;
 
     /** Most descriptors in one BLOCK_STATUS reply (bounds the reply to one pool chunk). */
     static final int MAX_EXTENTS = 1024;
@@ -38,6 +42,7 @@ public final class Connection implements Runnable {
     private InflightLimit limit;
     private ServiceTimeEmulator emulator;
     private ExportStats stats;
+    private WriteFence fence;
     private Session session;
 
     private final ByteBuffer requestHeader = ByteBuffer.allocateDirect(Wire.REQUEST_HEADER_BYTES);
@@ -92,7 +97,20 @@ public final class Connection implements Runnable {
             limit = export.inflightLimit();
             emulator = export.emulator();
             stats = export.stats();
+            fence = export.writeFence();
             stats.connectionsOpened.incrementAndGet();
+            // Before its first request: the writes of connections that died (a client reconnecting
+            // after its timeout) must be in the backend, or this one could read around them.
+            if (fence.inProgress() > 0) {
+                long t0 = System.nanoTime();
+                if (!fence.await(FENCE_TIMEOUT_NS)) {
+                    throw new ProtocolException("writes to export '" + export.name() + "' still in the backend after "
+                            + FENCE_TIMEOUT_NS / 1_000_000_000L + " s: refusing the connection rather than serving around them");
+                }
+                stats.fenceWaits.incrementAndGet();
+                LOG.info("{}: waited {} ms for writes in progress (of earlier connections) before serving", peer,
+                        (System.nanoTime() - t0) / 1_000_000);
+            }
             LOG.info("{}: connected to export '{}'{}", peer, export.name(),
                     session.structuredReplies() ? " (structured replies" + (session.baseAllocation() ? ", base:allocation)" : ")") : "");
             requestLoop();
@@ -138,6 +156,7 @@ public final class Connection implements Runnable {
             if (!readFully(hdr, true)) {
                 return; // orderly EOF between requests
             }
+            long receivedNs = System.nanoTime();
             int magic = hdr.getInt(0);
             if (magic != Wire.REQUEST_MAGIC) {
                 throw new ProtocolException("bad request magic 0x" + Integer.toHexString(magic));
@@ -178,8 +197,15 @@ public final class Connection implements Runnable {
             r.offset = offset;
             r.length = (int) length; // unsigned: TRIM, WRITE_ZEROES and BLOCK_STATUS may exceed 2 GiB
             r.arrivalNs = arrivalNs;
+            r.receivedNs = receivedNs;
             r.dataBytes = dataBytes;
             r.chunkCount = nChunks;
+            // A request that changes data is fenced from payload to the backend's return: a
+            // reconnect waits for it (WriteFence), so nobody reads around a write still landing.
+            r.fenced = error == 0 && (hasPayload || type == Wire.CMD_TRIM || type == Wire.CMD_WRITE_ZEROES);
+            if (r.fenced) {
+                r.fenceEpoch = fence.enter();
+            }
             try {
                 if (hasPayload) {
                     readPayload(r);
@@ -189,12 +215,14 @@ public final class Connection implements Runnable {
                 // disconnect would shrink the export's limit for good (down to a wedge).
                 java.util.Arrays.fill(r.iov, null);
                 limit.release(r.dataBytes, r.chunkCount, r.chunkIds);
+                leaveFence(r);
                 returnRequest(r);
                 throw e;
             }
             if (error == 0) {
                 error = execute(r);
             }
+            leaveFence(r);
             r.error = error;
             prepareReply(r, structured);
             if (emulator.active()) {
@@ -202,6 +230,13 @@ public final class Connection implements Runnable {
             } else {
                 completeRequest(r);
             }
+        }
+    }
+
+    private void leaveFence(InflightRequest r) {
+        if (r.fenced) {
+            r.fenced = false;
+            fence.exit(r.fenceEpoch);
         }
     }
 
@@ -392,8 +427,10 @@ public final class Connection implements Runnable {
                 }
             }
         }
-        long micros = (System.nanoTime() - r.arrivalNs) / 1000;
+        long doneNs = System.nanoTime();
+        long micros = (doneNs - r.arrivalNs) / 1000;
         stats.latency.record(micros);
+        stats.recordAge((doneNs - r.receivedNs) / 1000);
         stats.requestsCompleted.incrementAndGet();
         if (r.error != 0) {
             stats.errors.incrementAndGet();

@@ -16,6 +16,11 @@ public final class InflightRequest {
     int length;
     int error;
     long arrivalNs;
+    /** When its header was read (before any wait for room): its age, as near the client's as the server sees. */
+    long receivedNs;
+    /** A write counted in the export's {@link wbgov.nbd.filter.WriteFence}, of this epoch (until it left the backend). */
+    boolean fenced;
+    long fenceEpoch;
     /** Bytes counted against the in-flight byte limit and the emulated rate. */
     long dataBytes;
     int[] chunkIds = new int[8];
