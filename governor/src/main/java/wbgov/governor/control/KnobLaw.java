@@ -11,7 +11,7 @@ import wbgov.governor.policy.Policy;
  *   max    = min(allowance, 0.9 T)                           T = global dirty threshold (bytes)
  *   strict = policy.strict ∧ ¬lifted
  *   lifted: set when max ≥ F/2, cleared when max &lt; F/4     F = freerun = (T + B) / 2, B = background
- *   min    = strict ? min(max, max(1 MiB, policy.floor)) : 0
+ *   min    = strict ? min(max − max/16, max(1 MiB, policy.floor)) : 0
  *
  *   lifted  ^
  *     yes   |            +------------------------
@@ -42,7 +42,13 @@ import wbgov.governor.policy.Policy;
  * is accepted at memory speed, as on a kernel-default device.
  *
  * <p><b>Reserve.</b> min_bytes keeps a strict device writing beside others whatever the kernel's
- * share of completions says: its floor, at least {@link Policy#ABSOLUTE_MIN_FLOOR_BYTES}, never above its max.
+ * share of completions says: its floor, at least {@link Policy#ABSOLUTE_MIN_FLOOR_BYTES}, and 1/16
+ * below its max. Why below and not up to it: the kernel keeps both as ratios of the threshold at
+ * the time of each write and refuses a max ratio under the min ratio (EINVAL). A min written at
+ * one threshold and a max of the same bytes written after the threshold grew compare as max &lt;
+ * min: seen in the 6.12 guest (vm/guest/governor-nbd.sh, 2026-11-27) when a stalled nbd0 fell to
+ * its 1 MiB floor with min_bytes at 1 MiB. A drift of more than 1/16 makes the min read back
+ * changed and rewritten first (BdiKnobs orders the writes); less is what the margin covers.
  * A device not strict gets no reserve (it is limited only at freerun anyway).
  */
 public final class KnobLaw {
@@ -97,8 +103,8 @@ public final class KnobLaw {
         return wasLifted;
     }
 
-    /** min_bytes: the floor (at least 1 MiB) for a strict device, never above its max; 0 otherwise. */
+    /** min_bytes: the floor (at least 1 MiB) for a strict device, 1/16 below its max; 0 otherwise. */
     public static long reserve(boolean strict, long maxBytes, long floorBytes) {
-        return strict ? Math.min(maxBytes, Math.max(Policy.ABSOLUTE_MIN_FLOOR_BYTES, floorBytes)) : 0;
+        return strict ? Math.min(maxBytes - maxBytes / 16, Math.max(Policy.ABSOLUTE_MIN_FLOOR_BYTES, floorBytes)) : 0;
     }
 }

@@ -54,7 +54,8 @@ class KnobLawTest {
     void reserveIsTheFloorAtLeastOneMibNeverAboveMax() {
         assertEquals(MIB, KnobLaw.reserve(true, 4 * MIB, 256 * 1024), "at least 1 MiB");
         assertEquals(8 * MIB, KnobLaw.reserve(true, 64 * MIB, 8 * MIB));
-        assertEquals(2 * MIB, KnobLaw.reserve(true, 2 * MIB, 8 * MIB), "never above max");
+        assertEquals(2 * MIB - 128 * 1024, KnobLaw.reserve(true, 2 * MIB, 8 * MIB), "1/16 below max");
+        assertEquals(983_040L, KnobLaw.reserve(true, MIB, MIB), "at the 1 MiB floor: 960 KiB, not the max itself");
         assertEquals(0, KnobLaw.reserve(false, 64 * MIB, 8 * MIB));
     }
 
