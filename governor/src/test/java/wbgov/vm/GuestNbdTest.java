@@ -57,8 +57,11 @@ class GuestNbdTest {
         String cp = System.getProperty("java.class.path");
         GuestRun guest = GuestRun.bootRetryingJvmCrash(runGuest, false, run, GUEST_TIMEOUT_S,
                 // 16 MB of test data, not interop.sh's 32: each of its four round trips
-                // (write, sync, drop caches, checksum) costs ~15 s per 32 MB under TCG.
-                List.of("WBGOV_CLASSPATH=" + cp, "WBGOV=" + repo.resolve("wbgov"), "BIG_MB=16"), script, KERNEL);
+                // (write, sync, drop caches, checksum) costs ~15 s per 32 MB under TCG. The
+                // kernel-defaults reference phase of governor-nbd.sh (reported, never checked:
+                // the bench measures that contrast) is skipped: ~40 s.
+                List.of("WBGOV_CLASSPATH=" + cp, "WBGOV=" + repo.resolve("wbgov"), "BIG_MB=16", "DEFAULTS_PHASE=0"),
+                script, KERNEL);
         guest.assertChecks(List.of("PR_SET_IO_FLUSHER succeeds", "checksums match after drop_caches",
                 "fsck -fn clean after tcp", "sync sends FLUSH", "fstrim sends TRIM", "reconnect with -C 4 opens 4",
                 "unix socket -C 2", "unix reconnect: data intact", "wbgov attach connects", "wbgov detach",
