@@ -135,6 +135,15 @@ public final class AttachCommand implements Callable<Integer> {
         CountDownLatch done = new CountDownLatch(1);
         Runnable teardown = () -> {
             if (!tornDown.compareAndSet(false, true)) {
+                // Another thread is tearing down (the watcher saw `wbgov detach` disconnect the
+                // device; then systemd's SIGTERM runs this hook): wait for it to finish, or the
+                // JVM exits mid-teardown and leaves the socket and pid file behind (seen under
+                // systemd: GuestSystemdIT, "nbd0.sock and nbd0.pid gone" failed once).
+                try {
+                    done.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 return;
             }
             try {
