@@ -63,12 +63,25 @@ public final class PlantGovernor implements AutoCloseable {
      * does not move: a steady state).
      */
     public long tickAllocatedBytes(int ticks) throws IOException {
+        return tickAllocatedBytes(ticks, 0);
+    }
+
+    /**
+     * As {@link #tickAllocatedBytes(int)}, parking {@code gapNs} after each tick (allocation-free):
+     * a duty cycle leaves the rest of its interval to readers, whose snapshots are read between
+     * ticks (Governor's StampedLock); back to back, a tick runs all the time and a reader never
+     * gets a whole tick to read.
+     */
+    public long tickAllocatedBytes(int ticks, long gapNs) throws IOException {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory
                 .getThreadMXBean();
         long tid = Thread.currentThread().getId();
         long before = mx.getThreadAllocatedBytes(tid);
         for (int i = 0; i < ticks; i++) {
             gov.doWork(now += 100_000_000L);
+            if (gapNs > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(gapNs);
+            }
         }
         return mx.getThreadAllocatedBytes(tid) - before;
     }
