@@ -165,9 +165,13 @@ class StatusCliTest {
         Peers.requireTool("tmux", "tmux");
         Path state = dir.resolve("state");
         daemon(state);
-        String server = "wbgov-status-" + ProcessHandle.current().pid();
+        // One tmux server per terminal type: a new session on the name of a server just killed can
+        // meet it still exiting ("server exited unexpectedly", once in a CI rehearsal).
+        String servers = "wbgov-status-" + ProcessHandle.current().pid();
+        String server = servers;
         try {
             for (String[] how : new String[][] {{"q", "tmux-256color"}, {"C-c", "vt100"}}) {
+                server = servers + "-" + how[1];
                 Path rc = dir.resolve("rc-" + how[1]);
                 Path before = dir.resolve("stty-before-" + how[1]);
                 Path after = dir.resolve("stty-after-" + how[1]);
